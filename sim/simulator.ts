@@ -20,7 +20,7 @@
 //   design with several unrelated clocks is simulated as if they were one.
 
 import { mask, toBits, toInteger, typeName } from '../compiler/ir.ts';
-import type { Expr, Memory, ModuleIR, Register, SourceLoc, Type } from '../compiler/ir.ts';
+import type { Expr, Memory, ModuleIR, Register, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
 import { compileExpr, type CompiledExpr, type EvalContext } from './evaluate.ts';
 import { describeCloseNames, formatSourceLoc, SimError } from './errors.ts';
 import { flatten, type FlatAssign, type FlatMemory, type FlatNetlist, type FlatSignal } from './flatten.ts';
@@ -335,7 +335,7 @@ export class Simulator {
     if (signal.kind !== 'input') {
       const inputs = this.netlist.signals.filter((s) => s.kind === 'input').map((s) => s.name);
       throw new SimError(
-        `'${name}' is a ${signal.kind}, not a top-level input, so it cannot be set (inputs: ${inputs.join(', ') || 'none'})`,
+        `'${name}' is ${KIND_NAMES[signal.kind]}, not a top-level input, so it cannot be set (inputs: ${inputs.join(', ') || 'none'})`,
       );
     }
     if (this.clockSlots.has(this.slotOf(signal))) {
@@ -560,6 +560,15 @@ export class Simulator {
 }
 
 const UINT1: Type = { width: 1, signed: false };
+
+const KIND_NAMES: Record<SignalKind, string> = {
+  input: 'an input',
+  output: 'an output',
+  wire: 'a wire',
+  reg: 'a register',
+  instout: 'an instance output',
+  memdata: 'the data of a memory read port',
+};
 
 function initialWords(memory: Memory): bigint[] {
   if (!Number.isSafeInteger(memory.depth) || memory.depth < 1) {
