@@ -1,0 +1,53 @@
+/**
+ * Command line of the face-recognition training pipeline: embeds the face and stranger images (through the
+ * embedding cache), splits, trains the one-vs-rest linear SVM, quantizes it to the integer model, calibrates the
+ * unknown threshold and writes weights and report to the output folder.
+ */
+
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { runPipeline } from './run-pipeline.ts';
+
+const positiveInteger = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  }
+  return parsed;
+};
+
+const program = new Command()
+  .name('npm run pipeline --')
+  .description('Train the INT8 one-vs-rest linear SVM face classifier and write its weights and report.')
+  .requiredOption('--faces <dir>', 'folder of known people, one subfolder of images per person')
+  .requiredOption('--strangers <dir>', 'folder of people never seen in training, same layout')
+  .option('--out <dir>', 'output folder for the cache, weights and report', 'generated/lfw')
+  .option('--min-images <n>', 'keep the people of --faces with at least this many images', positiveInteger, 5)
+  .option('--workers <n>', 'worker threads for embedding', positiveInteger, availableParallelism())
+  .addOption(
+    new Option('--stage <stage>', 'stop after this stage').choices(['embed', 'all']).default('all'),
+  )
+  .showHelpAfterError();
+
+program.parse();
+const options = program.opts<{
+  faces: string;
+  strangers: string;
+  out: string;
+  minImages: number;
+  workers: number;
+  stage: 'embed' | 'all';
+}>();
+
+await runPipeline({
+  facesDir: resolve(options.faces),
+  strangersDir: resolve(options.strangers),
+  outDir: resolve(options.out),
+  minImages: options.minImages,
+  workers: options.workers,
+  stage: options.stage,
+  commandLine: `npm run pipeline -- ${process.argv.slice(2).join(' ')}`,
+});
