@@ -13,6 +13,7 @@
 
 import { formatLoc } from '../errors.ts';
 import type { Expr, Memory, ModuleIR, Register, Signal, SourceLoc, Type } from '../ir.ts';
+import { forEachRead } from '../checks/comb-loops.ts';
 import { isKeyword, Namer } from './names.ts';
 
 export interface MemoryFile {
@@ -53,6 +54,36 @@ function memoryFileText(memory: Memory): string {
     lines.push((memory.init[i] ?? 0n).toString(16).padStart(digits, '0'));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Every signal that some expression of `module` reads. */
+function readSignals(module: ModuleIR): Set<Signal> {
+  const read = new Set<Signal>();
+  const seen = new Set<Expr>();
+  const visit = (expr: Expr | undefined): void => {
+    if (expr) {
+      forEachRead(expr, (signal) => read.add(signal), seen);
+    }
+  };
+  for (const assign of module.assigns) {
+    visit(assign.value);
+  }
+  for (const register of module.registers) {
+    visit(register.next);
+    visit(register.enable);
+  }
+  for (const memory of module.memories) {
+    for (const port of memory.writePorts) {
+      visit(port.enable);
+      visit(port.addr);
+      visit(port.data);
+    }
+    for (const port of memory.readPorts) {
+      visit(port.enable);
+      visit(port.addr);
+    }
+  }
+  return read;
 }
 
 class ModuleEmitter {
@@ -129,11 +160,17 @@ class ModuleEmitter {
     lines.push(');');
 
     const decls: string[] = [];
+    const unusedOutputs: string[] = [];
+    const read = readSignals(m);
     for (const signal of m.signals) {
       if (signal.kind === 'input' || signal.kind === 'output') {
         continue;
       }
       const name = this.signalNames.get(signal);
+      if (signal.kind === 'instout' && !read.has(signal)) {
+        unusedOutputs.push(`  wire ${range(signal.type)}${name};${comment(signal.loc)}`);
+        continue;
+      }
       if (signal.kind === 'reg') {
         const register = m.registers.find((r) => r.signal === signal) as Register;
         decls.push(`  reg ${range(signal.type)}${name} = ${literal(register.init, signal.type.width)};${comment(signal.loc)}`);
@@ -148,6 +185,10 @@ class ModuleEmitter {
     }
     if (decls.length > 0) {
       lines.push('', ...decls);
+    }
+    if (unusedOutputs.length > 0) {
+      // Instance outputs that this module does not need.
+      lines.push('', '  /* verilator lint_off UNUSEDSIGNAL */', ...unusedOutputs, '  /* verilator lint_on UNUSEDSIGNAL */');
     }
     if (this.tempDecls.length > 0) {
       // Temporaries hold intermediate results; a later slice may use only
