@@ -1,5 +1,5 @@
-// Writes a simulation as a Value Change Dump (IEEE 1364 section 18) that
-// GTKWave and the VCD reader in this folder open.
+// Writes a simulation as a Value Change Dump, the waveform format of Verilog
+// simulators, which GTKWave and the VCD reader in this folder open.
 //
 // - Timescale 1 ns; cycle k is dumped at time 10k with the clock low (inputs
 //   as set before that step) and at 10k + 5 with the clock high, just after
