@@ -2,37 +2,18 @@
 // and compares it with the same counter built as IR and run in the simulator.
 
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Simulator } from '../../sim/simulator.ts';
 import type { VcdData } from '../../sim/vcd-data.ts';
 import { readVcd } from '../../sim/vcd-reader.ts';
+import { requireTool, run, tempDir } from '../tools.ts';
 import { assign, binary, concat, constant, input, module, output, ref, reg, register, u } from './ir-builders.ts';
 
-/**
- * Skips the calling suite when `tool` is missing, except on CI, where a
- * missing tool fails with the command that installs it.
- */
-function requireTool(context: Mocha.Context, tool: string): void {
-  const probe = spawnSync(tool, ['-V'], { encoding: 'utf8' });
-  const missing = (probe.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-  if (!missing) {
-    return;
-  }
-  const install = 'install Icarus Verilog with: apt-get install -y iverilog';
-  if (process.env.CI) {
-    throw new Error(`${tool} not found on PATH; ${install}`);
-  }
-  console.warn(`    skipped: ${tool} not found on PATH (${install})`);
-  context.skip();
-}
-
-function run(command: string, args: string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (result.error || result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (status ${result.status}): ${result.error?.message ?? ''}${result.stderr}${result.stdout}`);
+function runOrThrow(command: string, args: string[], cwd: string): void {
+  const result = run(command, args, cwd);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed with status ${result.status}: ${result.stderr}${result.stdout}`);
   }
 }
 
@@ -86,10 +67,10 @@ describe('VCD reader on Icarus output', function () {
   before(function () {
     requireTool(this, 'iverilog');
     requireTool(this, 'vvp');
-    dir = mkdtempSync(join(tmpdir(), 'hdlc-icarus-'));
+    dir = tempDir('icarus-vcd');
     writeFileSync(join(dir, 'tb.v'), TESTBENCH);
-    run('iverilog', ['-o', 'tb.vvp', 'tb.v'], dir);
-    run('vvp', ['-n', 'tb.vvp'], dir);
+    runOrThrow('iverilog', ['-o', 'tb.vvp', 'tb.v'], dir);
+    runOrThrow('vvp', ['-n', 'tb.vvp'], dir);
     vcd = readVcd(join(dir, 'counter.vcd'));
   });
 
