@@ -4,7 +4,7 @@
  * does not depend on the order the file system returns.
  */
 
-import { readdirSync } from 'node:fs';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.pgm']);
@@ -25,6 +25,19 @@ export interface Dataset {
   images: DatasetImage[];
 }
 
+/** Tells whether an entry is a folder (`wantFolder`) or a file, following symbolic links. */
+function isKind(entry: Dirent, parent: string, wantFolder: boolean): boolean {
+  if (entry.isSymbolicLink()) {
+    try {
+      const target = statSync(join(parent, entry.name));
+      return wantFolder ? target.isDirectory() : target.isFile();
+    } catch {
+      return false;
+    }
+  }
+  return wantFolder ? entry.isDirectory() : entry.isFile();
+}
+
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Lists the identities of `root` that have at least `minImages` image files, with their images. */
@@ -38,9 +51,9 @@ export function listDataset(root: string, minImages = 1): Dataset {
 
   const identities: string[] = [];
   const images: DatasetImage[] = [];
-  for (const folder of folders.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort(byCodeUnits)) {
+  for (const folder of folders.filter((entry) => isKind(entry, root, true)).map((entry) => entry.name).sort(byCodeUnits)) {
     const files = readdirSync(join(root, folder), { withFileTypes: true })
-      .filter((entry) => entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()))
+      .filter((entry) => isKind(entry, join(root, folder), false) && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()))
       .map((entry) => entry.name)
       .sort(byCodeUnits);
     if (files.length < minImages) continue;

@@ -40,6 +40,15 @@ export interface CacheKey {
   dims: number;
 }
 
+/** Speed of the last run that computed embeddings. */
+export interface EmbeddingTiming {
+  images: number;
+  seconds: number;
+  workers: number;
+  /** Wall-clock seconds per image for one worker: `seconds * workers / images`. */
+  secondsPerImagePerWorker: number;
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -132,7 +141,7 @@ export class EmbeddingCache {
    * Writes the JSON index: the key, the record layout and, for each image file (path relative to its dataset
    * root, prefixed by the dataset role), the record number.
    */
-  writeIndex(files: ReadonlyArray<readonly [path: string, hash: string]>): void {
+  writeIndex(files: ReadonlyArray<readonly [path: string, hash: string]>, timing?: EmbeddingTiming): void {
     const entries = files
       .filter(([, hash]) => this.byHash.has(hash))
       .map(([path, hash]) => [path, this.byHash.get(hash)!] as const)
@@ -144,9 +153,20 @@ export class EmbeddingCache {
       recordBytes: recordBytes(this.key.dims),
       layout: 'sha256[32] status:u8 pad[3] score:f32 box:f32[4] descriptor:f32[dims] mirrored:f32[dims], little-endian',
       records: this.records.length,
+      timing: timing ?? this.readTiming(),
       files: Object.fromEntries(entries),
     };
     writeFileSync(this.indexPath, JSON.stringify(index, null, 0) + '\n');
+  }
+
+  /** Returns the timing stored by the run that last computed embeddings, if any. */
+  readTiming(): EmbeddingTiming | undefined {
+    if (!existsSync(this.indexPath)) return undefined;
+    try {
+      return (JSON.parse(readFileSync(this.indexPath, 'utf8')) as { timing?: EmbeddingTiming }).timing;
+    } catch {
+      return undefined;
+    }
   }
 
   close(): void {

@@ -19,6 +19,22 @@ const positiveInteger = (value: string): number => {
   return parsed;
 };
 
+const fraction = (value: string): number => {
+  const parsed = Number(value);
+  if (!(parsed > 0 && parsed < 1)) {
+    throw new InvalidArgumentError(`expected a number between 0 and 1, got "${value}"`);
+  }
+  return parsed;
+};
+
+const nonNegativeInteger = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new InvalidArgumentError(`expected an integer of at least 0, got "${value}"`);
+  }
+  return parsed;
+};
+
 const program = new Command()
   .name('npm run pipeline --')
   .description('Train the INT8 one-vs-rest linear SVM face classifier and write its weights and report.')
@@ -26,7 +42,15 @@ const program = new Command()
   .requiredOption('--strangers <dir>', 'folder of people never seen in training, same layout')
   .option('--out <dir>', 'output folder for the cache, weights and report', 'generated/lfw')
   .option('--min-images <n>', 'keep the people of --faces with at least this many images', positiveInteger, 5)
-  .option('--workers <n>', 'worker threads for embedding', positiveInteger, availableParallelism())
+  .addOption(
+    new Option('--workers <n>', 'worker threads for embedding and training')
+      .argParser(positiveInteger)
+      .default(availableParallelism(), 'the number of cores'),
+  )
+  .option('--seed <n>', 'seed of the train/test split, the stranger halves, the folds', nonNegativeInteger, 42)
+  .option('--test-fraction <x>', 'share of each person\'s images kept for the test set', fraction, 0.2)
+  .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C', positiveInteger, 5)
+  .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
   .addOption(
     new Option('--stage <stage>', 'stop after this stage').choices(['embed', 'all']).default('all'),
   )
@@ -39,15 +63,28 @@ const options = program.opts<{
   out: string;
   minImages: number;
   workers: number;
+  seed: number;
+  testFraction: number;
+  folds: number;
+  maxFalseAccept: number;
   stage: 'embed' | 'all';
 }>();
 
-await runPipeline({
-  facesDir: resolve(options.faces),
-  strangersDir: resolve(options.strangers),
-  outDir: resolve(options.out),
-  minImages: options.minImages,
-  workers: options.workers,
-  stage: options.stage,
-  commandLine: `npm run pipeline -- ${process.argv.slice(2).join(' ')}`,
-});
+try {
+  await runPipeline({
+    facesDir: resolve(options.faces),
+    strangersDir: resolve(options.strangers),
+    outDir: resolve(options.out),
+    minImages: options.minImages,
+    workers: options.workers,
+    seed: options.seed,
+    testFraction: options.testFraction,
+    folds: options.folds,
+    maxFalseAcceptRate: options.maxFalseAccept,
+    stage: options.stage,
+    commandLine: `npm run pipeline -- ${process.argv.slice(2).join(' ')}`,
+  });
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

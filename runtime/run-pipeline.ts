@@ -1,13 +1,34 @@
 /**
- * The pipeline's stages in order, with the timing of each.
+ * The pipeline's stages in order: list, embed, split, train and measure the variants, calibrate the unknown
+ * threshold, write the weights, the replay vectors and the report. Every stage is timed.
+ *
+ * Choices made on the training split only, never on the test faces:
+ * - C of every model, by cross-validation;
+ * - whether descriptors are averaged with their mirror image, by the cross-validated accuracy of the INT8 model;
+ * - the rejection rule and threshold, on calibration strangers and out-of-fold training faces.
+ * Fixed beforehand: INT8 rounding to nearest in float32 arithmetic and D = 128, the descriptor's own length, whose
+ * weights fit the hardware's memory. The report measures the alternatives next to them.
  */
 
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProvenance } from './artifacts.ts';
+import { SvmTrainer } from './cross-validation.ts';
 import { listDataset } from './dataset.ts';
 import { embedImages, type ImageFile } from './embed-images.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
-import { FACE_API_DIMS, FaceApiEmbedder, selectedBackend } from './face-api-embedder.ts';
+import { fitAndTest, type FitSettings, integerAccuracy, scoreSample } from './experiments.ts';
+import { FACE_API_DIMS, FaceApiEmbedder, type FaceEmbedding, selectedBackend } from './face-api-embedder.ts';
+import { descriptorOf, fitPca, floatFeatures, int8Features, projectPca, quantizeAll, selectRows } from './features.ts';
+import { INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel, type RejectionRule } from './integer-model.ts';
+import { DEFAULT_SVM_OPTIONS } from './linear-svm.ts';
+import { calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from './open-set.ts';
+import { INT8_LIMIT, type QuantizeSettings } from './quantize.ts';
+import { quantizeSvm } from './quantize-model.ts';
+import { writeReport, type PipelineReport, type VariantResult } from './report.ts';
+import { splitIdentitiesInHalf, stratifiedTrainTestSplit } from './split.ts';
+import { writeFileSync } from 'node:fs';
 
 export interface PipelineOptions {
   facesDir: string;
@@ -15,36 +36,290 @@ export interface PipelineOptions {
   outDir: string;
   minImages: number;
   workers: number;
+  seed: number;
+  testFraction: number;
+  folds: number;
+  maxFalseAcceptRate: number;
   stage: 'embed' | 'all';
   commandLine: string;
 }
 
+/** C values tried by cross-validation: 0.1 to 100 in steps of about sqrt(10). */
+export const C_GRID = [0.1, 0.3, 1, 3, 10, 30, 100] as const;
+export const MAIN_QUANTIZATION: QuantizeSettings = { rounding: 'nearest-even', arithmetic: 'float32' };
+export const ALL_QUANTIZATIONS: QuantizeSettings[] = [
+  { rounding: 'nearest-even', arithmetic: 'float32' },
+  { rounding: 'trunc', arithmetic: 'float32' },
+  { rounding: 'nearest-even', arithmetic: 'float64' },
+  { rounding: 'trunc', arithmetic: 'float64' },
+];
+/** Shorter descriptor lengths measured through PCA, next to the full 128. */
+export const PCA_DIMS = [32, 64, 96] as const;
+export const WEIGHTS_FILE = 'weights.json';
+export const REPLAY_BASE = 'test-set';
+
+interface Sample {
+  file: string;
+  label: number;
+  embedding: FaceEmbedding;
+}
+
+const log = (message: string): void => {
+  console.error(`[pipeline] ${message}`);
+};
+const percent = (value: number): string => `${(100 * value).toFixed(2)} %`;
+
 export async function runPipeline(options: PipelineOptions): Promise<void> {
+  const timings: Record<string, number> = {};
+  let stageStart = performance.now();
+  const endStage = (name: string): void => {
+    timings[name] = (performance.now() - stageStart) / 1000;
+    log(`${name}: ${timings[name]!.toFixed(1)} s`);
+    stageStart = performance.now();
+  };
+
+  // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
   const strangers = listDataset(options.strangersDir, 1);
-  console.error(
+  if (faces.identities.length < 2) {
+    throw new Error(`${options.facesDir} has ${faces.identities.length} people with at least ${options.minImages} images; at least 2 are needed`);
+  }
+  log(
     `faces: ${faces.identities.length} people, ${faces.images.length} images; ` +
       `strangers: ${strangers.identities.length} people, ${strangers.images.length} images`,
   );
+  endStage('list');
 
-  const cache = EmbeddingCache.open(join(options.outDir, 'cache'), {
+  // Embedding, through the cache.
+  const cacheKey = {
     model: FaceApiEmbedder.modelId,
     preprocessing: FaceApiEmbedder.preprocessingId,
     backend: selectedBackend(),
     dims: FACE_API_DIMS,
-  });
-  console.error(`embedding cache ${cache.binPath}: ${cache.size} records`);
-
+  };
+  const cache = EmbeddingCache.open(join(options.outDir, 'cache'), cacheKey);
+  log(`embedding cache ${cache.binPath}: ${cache.size} records`);
   const files: ImageFile[] = [
     ...faces.images.map((image) => ({ path: image.path, name: `faces/${image.relativePath}` })),
     ...strangers.images.map((image) => ({ path: image.path, name: `strangers/${image.relativePath}` })),
   ];
   const embedded = await embedImages(files, cache, options.workers);
-  cache.writeIndex(embedded.hashes);
+  const newTiming =
+    embedded.computed > 0
+      ? {
+          images: embedded.computed,
+          seconds: embedded.computeSeconds,
+          workers: options.workers,
+          secondsPerImagePerWorker: (embedded.computeSeconds * options.workers) / embedded.computed,
+        }
+      : undefined;
+  cache.writeIndex(embedded.hashes, newTiming);
+  const embeddingTiming = newTiming ?? cache.readTiming();
   cache.close();
-  console.error(
-    `embedded ${embedded.computed} images in ${embedded.computeSeconds.toFixed(1)} s, ` +
-      `${embedded.fromCache} from the cache, ${embedded.skipped.length} skipped`,
-  );
+  log(`embedded ${embedded.computed} images, ${embedded.fromCache} from the cache, ${embedded.skipped.length} skipped`);
+  endStage('embed');
   if (options.stage === 'embed') return;
+
+  // Samples and splits.
+  const classIndex = new Map(faces.identities.map((name, index) => [name, index]));
+  const faceSamples: Sample[] = [];
+  for (const image of faces.images) {
+    const embedding = embedded.embeddings.get(`faces/${image.relativePath}`);
+    if (embedding) faceSamples.push({ file: `faces/${image.relativePath}`, label: classIndex.get(image.identity)!, embedding });
+  }
+  const labels = Int32Array.from(faceSamples, (sample) => sample.label);
+  const classCount = faces.identities.length;
+  const split = stratifiedTrainTestSplit(Array.from(labels), options.testFraction, options.seed);
+  const [calibrationPeople, evaluationPeople] = splitIdentitiesInHalf(strangers.identities, options.seed);
+  const calibrationSet = new Set(calibrationPeople);
+  const strangerSamples = (inCalibration: boolean): Sample[] =>
+    strangers.images
+      .filter((image) => calibrationSet.has(image.identity) === inCalibration)
+      .flatMap((image) => {
+        const embedding = embedded.embeddings.get(`strangers/${image.relativePath}`);
+        return embedding ? [{ file: `strangers/${image.relativePath}`, label: -1, embedding }] : [];
+      });
+  const calibrationStrangers = strangerSamples(true);
+  const evaluationStrangers = strangerSamples(false);
+  log(
+    `split: ${split.train.length} train, ${split.test.length} test faces; strangers: ` +
+      `${calibrationStrangers.length} images of ${calibrationPeople.length} people for calibration, ` +
+      `${evaluationStrangers.length} of ${evaluationPeople.length} for evaluation`,
+  );
+  endStage('split');
+
+  // Variants: FP32, INT8 embeddings with float weights, integer model; with and without the mirror average.
+  const trainer = new SvmTrainer(options.workers);
+  const settings: FitSettings = { grid: C_GRID, folds: options.folds, seed: options.seed, svm: DEFAULT_SVM_OPTIONS };
+  const testLabels = split.test.map((row) => labels[row]!);
+  const variants: VariantResult[] = [];
+  const integerModelOf = (model: Parameters<typeof quantizeSvm>[0], quantization: QuantizeSettings): IntModel => {
+    const quantized = quantizeSvm(model, INT8_LIMIT);
+    return {
+      format: INT_MODEL_FORMAT,
+      version: INT_MODEL_VERSION,
+      classes: faces.identities,
+      dims: model.dims,
+      weights: quantized.weights,
+      biases: quantized.biases,
+      threshold: 0,
+      rule: 'score',
+      quantization: { scheme: 'per-vector-symmetric', limit: 127, ...quantization },
+    };
+  };
+
+  const byFlip = new Map<boolean, { vectors: Float32Array[]; int8: Awaited<ReturnType<typeof fitAndTest>>; codes: Int8Array[] }>();
+  try {
+    for (const flip of [false, true]) {
+      const vectors = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
+      const descriptor = flip ? 'mean with mirror image' : 'plain';
+
+      const fp32 = await fitAndTest(trainer, floatFeatures(vectors), labels, classCount, split, settings);
+      variants.push({ kind: 'fp32', descriptor, dims: FACE_API_DIMS, C: fp32.cv.bestC, cvAccuracy: best(fp32.cv.grid), testAccuracy: fp32.testAccuracy, cvGrid: fp32.cv.grid });
+      log(`FP32, ${descriptor}: C ${fp32.cv.bestC}, test ${percent(fp32.testAccuracy)} (${fp32.seconds.toFixed(0)} s)`);
+
+      const codes = quantizeAll(vectors, MAIN_QUANTIZATION);
+      const int8 = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, settings);
+      variants.push({ kind: 'int8-embeddings', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, cvAccuracy: best(int8.cv.grid), testAccuracy: int8.testAccuracy, cvGrid: int8.cv.grid });
+      const integer = integerModelOf(int8.model, MAIN_QUANTIZATION);
+      const integerTest = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
+      variants.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, testAccuracy: integerTest });
+      log(`INT8, ${descriptor}: C ${int8.cv.bestC}, float weights ${percent(int8.testAccuracy)}, integer ${percent(integerTest)} (${int8.seconds.toFixed(0)} s)`);
+      byFlip.set(flip, { vectors, int8, codes });
+    }
+    endStage('train-variants');
+
+    const flip = best(byFlip.get(true)!.int8.cv.grid) > best(byFlip.get(false)!.int8.cv.grid);
+    const chosen = byFlip.get(flip)!;
+    const descriptor = flip ? 'mean with mirror image' : 'plain';
+    log(`chosen descriptor: ${descriptor}`);
+
+    // The other quantization settings, at the chosen C.
+    const C = chosen.int8.cv.bestC;
+    const quantizationResults: VariantResult[] = [];
+    for (const quantization of ALL_QUANTIZATIONS) {
+      const codes = quantizeAll(chosen.vectors, quantization);
+      const x = int8Features(codes);
+      const trained = await trainer.train({
+        train: selectRows(x, split.train),
+        labels: Int32Array.from(split.train, (row) => labels[row]!),
+        classCount,
+        options: { ...DEFAULT_SVM_OPTIONS, C },
+      });
+      const integer = integerModelOf(trained.model, quantization);
+      const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
+      quantizationResults.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization, C, testAccuracy: accuracy });
+      log(`integer model, ${quantization.rounding}/${quantization.arithmetic}: ${percent(accuracy)}`);
+    }
+    endStage('quantization-variants');
+
+    // Shorter descriptors by PCA fitted on the training split, C chosen among the neighbours of the full-length C.
+    const dimsResults: VariantResult[] = [];
+    const neighbourGrid = C_GRID.filter((_, i) => Math.abs(i - C_GRID.indexOf(C as (typeof C_GRID)[number])) <= 1);
+    for (const dims of PCA_DIMS) {
+      const pca = fitPca(split.train.map((row) => chosen.vectors[row]!), dims);
+      const codes = quantizeAll(chosen.vectors.map((vector) => projectPca(pca, vector)), MAIN_QUANTIZATION);
+      const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid });
+      const integer = integerModelOf(fit.model, MAIN_QUANTIZATION);
+      const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
+      dimsResults.push({ kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C: fit.cv.bestC, cvAccuracy: best(fit.cv.grid), testAccuracy: accuracy, explainedVariance: pca.explainedVariance });
+      log(`integer model, PCA to ${dims}: C ${fit.cv.bestC}, ${percent(accuracy)}`);
+    }
+    endStage('pca-variants');
+
+    // Threshold: out-of-fold integer scores of the training faces, and the calibration strangers.
+    const model = integerModelOf(chosen.int8.model, MAIN_QUANTIZATION);
+    const trainKnown: ScoredSample[] = [];
+    const foldModels = chosen.int8.cv.foldModels.map((foldModel) => integerModelOf(foldModel, MAIN_QUANTIZATION));
+    split.train.forEach((row, i) => {
+      trainKnown.push(scoreSample(foldModels[chosen.int8.cv.foldOf[i]!]!, chosen.codes[row]!, labels[row]!));
+    });
+    const strangerCodes = (samples: Sample[]): Int8Array[] =>
+      quantizeAll(samples.map((sample) => descriptorOf(sample.embedding, flip)), MAIN_QUANTIZATION);
+    const calibrationScored = strangerCodes(calibrationStrangers).map((code) => scoreSample(model, code, -1));
+    const evaluationCodes = strangerCodes(evaluationStrangers);
+    const evaluationScored = evaluationCodes.map((code) => scoreSample(model, code, -1));
+    const testScored = split.test.map((row) => scoreSample(model, chosen.codes[row]!, labels[row]!));
+
+    const rules = (['score', 'margin'] as RejectionRule[]).map((rule) => {
+      const threshold = calibrateThreshold(calibrationScored, rule, options.maxFalseAcceptRate);
+      return {
+        rule,
+        threshold,
+        calibration: openSetRates(trainKnown, calibrationScored, rule, threshold),
+        evaluation: openSetRates(testScored, evaluationScored, rule, threshold),
+        curve: thresholdCurve(testScored, evaluationScored, rule, 121),
+      };
+    });
+    const byRule = (rule: RejectionRule) => rules.find((entry) => entry.rule === rule)!;
+    // The rule that accepts more training faces correctly at the calibrated false-accept rate; ties to `score`,
+    // which needs no runner-up score in hardware.
+    const chosenRule: RejectionRule =
+      byRule('margin').calibration.acceptedCorrect > byRule('score').calibration.acceptedCorrect ? 'margin' : 'score';
+    model.rule = chosenRule;
+    model.threshold = byRule(chosenRule).threshold;
+    log(
+      `rule ${chosenRule}, threshold ${model.threshold}: strangers accepted ${percent(byRule(chosenRule).evaluation.falseAcceptRate)}, ` +
+        `known faces accepted and correct ${percent(byRule(chosenRule).evaluation.acceptedCorrect)}`,
+    );
+    endStage('calibrate');
+
+    // Artifacts.
+    mkdirSync(options.outDir, { recursive: true });
+    const provenance: ModelProvenance = {
+      descriptor: { model: cacheKey.model, preprocessing: cacheKey.preprocessing, backend: cacheKey.backend, flip, projection: 'none' },
+      svm: { C, loss: DEFAULT_SVM_OPTIONS.loss, bias: DEFAULT_SVM_OPTIONS.bias, epsilon: DEFAULT_SVM_OPTIONS.epsilon, maxIterations: DEFAULT_SVM_OPTIONS.maxIterations },
+      weightScale: quantizeSvm(chosen.int8.model, INT8_LIMIT).weightScale,
+      featureScale: INT8_LIMIT,
+      threshold: { maxFalseAcceptRate: options.maxFalseAcceptRate, calibrationStrangers: calibrationScored.length },
+      split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
+    };
+    writeFileSync(join(options.outDir, WEIGHTS_FILE), formatIntModel(model, provenance));
+    const replay: ReplayVector[] = [
+      ...split.test.map((row) => ({ file: faceSamples[row]!.file, set: 'test' as const, label: labels[row]!, vector: chosen.codes[row]! })),
+      ...evaluationStrangers.map((sample, i) => ({ file: sample.file, set: 'stranger-evaluation' as const, label: -1, vector: evaluationCodes[i]! })),
+    ];
+    writeReplayVectors(join(options.outDir, REPLAY_BASE), model, replay);
+    endStage('write-model');
+
+    const report: PipelineReport = {
+      command: options.commandLine,
+      reference: { fp32: 0.9766, int8: 0.9741, people: 423, images: 5985, train: 4788, test: 1197 },
+      data: {
+        faces: { root: options.facesDir, people: faces.identities.length, images: faces.images.length },
+        strangers: { root: options.strangersDir, people: strangers.identities.length, images: strangers.images.length },
+        skipped: embedded.skipped,
+        fallbackBoxes: {
+          faces: faceSamples.filter((sample) => !sample.embedding.detected).length,
+          strangers: [...calibrationStrangers, ...evaluationStrangers].filter((sample) => !sample.embedding.detected).length,
+        },
+        split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
+        strangerHalves: {
+          calibration: { people: calibrationPeople.length, images: calibrationStrangers.length },
+          evaluation: { people: evaluationPeople.length, images: evaluationStrangers.length },
+        },
+      },
+      embedding: { ...cacheKey, timing: embeddingTiming, computedThisRun: embedded.computed, fromCache: embedded.fromCache },
+      variants,
+      quantizationVariants: quantizationResults,
+      dimsVariants: dimsResults,
+      chosen: { flip, descriptor, quantization: MAIN_QUANTIZATION, dims: FACE_API_DIMS, C, rule: chosenRule, threshold: model.threshold },
+      openSet: {
+        maxFalseAcceptRate: options.maxFalseAcceptRate,
+        rules: rules.map(({ rule, threshold, calibration, evaluation }) => ({ rule, threshold, calibration, evaluation })),
+        curves: Object.fromEntries(rules.map(({ rule, curve }) => [rule, curve])),
+      },
+      timings,
+      folds: options.folds,
+      grid: [...C_GRID],
+    };
+    await writeReport(options.outDir, report);
+    endStage('report');
+  } finally {
+    await trainer.close();
+  }
+}
+
+function best(grid: ReadonlyArray<{ accuracy: number }>): number {
+  return Math.max(...grid.map((entry) => entry.accuracy));
 }

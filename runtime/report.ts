@@ -1,0 +1,241 @@
+/**
+ * The pipeline report: `report.json` with every measured figure, `report.md` for readers, and
+ * `threshold-curve.svg`, the open-set rates of the chosen rule over the threshold, drawn with Vega-Lite.
+ */
+
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+import type { SkippedImage } from './embed-images.ts';
+import type { EmbeddingTiming } from './embedding-cache.ts';
+import type { RejectionRule } from './integer-model.ts';
+import type { OpenSetRates } from './open-set.ts';
+import type { QuantizeSettings } from './quantize.ts';
+
+export interface VariantResult {
+  kind: 'fp32' | 'int8-embeddings' | 'integer';
+  descriptor: string;
+  dims: number;
+  quantization?: QuantizeSettings;
+  C: number;
+  cvAccuracy?: number;
+  testAccuracy: number;
+  cvGrid?: Array<{ C: number; accuracy: number }>;
+  explainedVariance?: number;
+}
+
+interface RuleResult {
+  rule: RejectionRule;
+  threshold: number;
+  calibration: OpenSetRates;
+  evaluation: OpenSetRates;
+}
+
+export interface PipelineReport {
+  command: string;
+  reference: { fp32: number; int8: number; people: number; images: number; train: number; test: number };
+  data: {
+    faces: { root: string; people: number; images: number };
+    strangers: { root: string; people: number; images: number };
+    skipped: SkippedImage[];
+    fallbackBoxes: { faces: number; strangers: number };
+    split: { seed: number; testFraction: number; train: number; test: number };
+    strangerHalves: { calibration: { people: number; images: number }; evaluation: { people: number; images: number } };
+  };
+  embedding: {
+    model: string;
+    preprocessing: string;
+    backend: string;
+    dims: number;
+    timing: EmbeddingTiming | undefined;
+    computedThisRun: number;
+    fromCache: number;
+  };
+  variants: VariantResult[];
+  quantizationVariants: VariantResult[];
+  dimsVariants: VariantResult[];
+  chosen: { flip: boolean; descriptor: string; quantization: QuantizeSettings; dims: number; C: number; rule: RejectionRule; threshold: number };
+  openSet: { maxFalseAcceptRate: number; rules: RuleResult[]; curves: Record<string, OpenSetRates[]> };
+  timings: Record<string, number>;
+  folds: number;
+  grid: number[];
+}
+
+const pct = (value: number | undefined): string => (value === undefined ? '–' : `${(100 * value).toFixed(2)} %`);
+const KIND_NAMES: Record<VariantResult['kind'], string> = {
+  fp32: 'FP32 embeddings, float weights',
+  'int8-embeddings': 'INT8 embeddings, float weights',
+  integer: 'integer model (INT8 weights, INT32 biases)',
+};
+const quantName = (q: QuantizeSettings | undefined): string => (q ? `${q.rounding}, ${q.arithmetic}` : '–');
+
+/** Renders the open-set curve of one rule as SVG. */
+export async function renderCurve(curve: readonly OpenSetRates[], rule: RejectionRule, threshold: number): Promise<string> {
+  const values = curve.flatMap((point) => [
+    { threshold: point.threshold, rate: point.falseAcceptRate, series: 'strangers accepted (evaluation half)' },
+    { threshold: point.threshold, rate: point.acceptedCorrect, series: 'known test faces accepted and correct' },
+  ]);
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Unknown rejection by ${rule === 'score' ? 'best score' : 'margin best - second'} (integer model)`,
+    width: 560,
+    height: 300,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'threshold', type: 'quantitative', title: `threshold (integer ${rule === 'score' ? 'score' : 'margin'})` },
+          y: { field: 'rate', type: 'quantitative', title: 'share', axis: { format: '%' } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+        },
+      },
+      {
+        data: { values: [{ threshold }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+        encoding: { x: { field: 'threshold', type: 'quantitative' } },
+      },
+    ],
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+function machine(): { cpu: string; cores: number; memoryGiB: number; node: string; platform: string } {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+function markdown(report: PipelineReport, host: ReturnType<typeof machine>): string {
+  const { chosen } = report;
+  const chosenVariants = report.variants.filter((v) => v.descriptor === chosen.descriptor);
+  const fp32 = chosenVariants.find((v) => v.kind === 'fp32')!;
+  const integer = chosenVariants.find((v) => v.kind === 'integer')!;
+  const rule = report.openSet.rules.find((r) => r.rule === chosen.rule)!;
+  const timing = report.embedding.timing;
+  const lines: string[] = [];
+  const push = (...text: string[]): void => {
+    lines.push(...text);
+  };
+
+  push(
+    '# LFW face classifier: training report',
+    '',
+    `Written by \`${report.command}\`. Figures are top-1 accuracy on the ${report.data.split.test} test faces unless a column says otherwise.`,
+    '',
+    '## Result',
+    '',
+    '| model | descriptor | D | C | cross-validation | test accuracy |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    `| reference FP32 (FaceNet, one-vs-one SVC) | – | 512 | – | – | ${pct(report.reference.fp32)} |`,
+    `| reference INT8 embeddings, float weights | – | 512 | – | – | ${pct(report.reference.int8)} |`,
+  );
+  for (const v of report.variants) {
+    const mark = v.descriptor === chosen.descriptor ? ' **(chosen)**' : '';
+    push(`| ${KIND_NAMES[v.kind]}${mark} | ${v.descriptor} | ${v.dims} | ${v.C} | ${pct(v.cvAccuracy)} | ${pct(v.testAccuracy)} |`);
+  }
+  const drop = fp32.testAccuracy - integer.testAccuracy;
+  push(
+    '',
+    `The chosen integer model scores ${pct(integer.testAccuracy)} against ${pct(fp32.testAccuracy)} for FP32 with the same descriptor, ` +
+      `a drop of ${(100 * drop).toFixed(2)} points (target: at least 97.70 % with a drop of at most 0.25 points; ` +
+      `${integer.testAccuracy >= 0.977 && drop <= 0.0025 + 1e-12 ? 'met' : 'not met'}).`,
+    `The descriptor was chosen by the cross-validated accuracy of the INT8 model on the training split; C of every model by ` +
+      `${report.folds}-fold stratified cross-validation on the training split over C in {${report.grid.join(', ')}}.`,
+    '',
+    '## Unknown rejection',
+    '',
+    `Rule **${chosen.rule}**, threshold **${chosen.threshold}** (integer score units). The threshold is the smallest that accepts at most ` +
+      `${pct(report.openSet.maxFalseAcceptRate)} of the ${report.data.strangerHalves.calibration.images} calibration strangers ` +
+      `(${report.data.strangerHalves.calibration.people} people).`,
+    '',
+    '| rule | threshold | strangers accepted, calibration | training faces accepted and correct (out of fold) | strangers accepted, evaluation | test faces accepted and correct | test faces accepted but wrong | test faces rejected |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of report.openSet.rules) {
+    push(
+      `| ${r.rule}${r.rule === chosen.rule ? ' **(chosen)**' : ''} | ${r.threshold} | ${pct(r.calibration.falseAcceptRate)} | ${pct(r.calibration.acceptedCorrect)} | ` +
+        `${pct(r.evaluation.falseAcceptRate)} | ${pct(r.evaluation.acceptedCorrect)} | ${pct(r.evaluation.acceptedWrong)} | ${pct(r.evaluation.rejectedKnown)} |`,
+    );
+  }
+  push(
+    '',
+    `On the evaluation half (${report.data.strangerHalves.evaluation.people} people, ${report.data.strangerHalves.evaluation.images} images) ` +
+      `the chosen rule accepts ${pct(rule.evaluation.falseAcceptRate)} of strangers, and ${pct(rule.evaluation.acceptedCorrect)} of the test faces ` +
+      `are accepted and correctly named (targets: at most 1 %, at least 90 %; ` +
+      `${rule.evaluation.falseAcceptRate <= 0.01 && rule.evaluation.acceptedCorrect >= 0.9 ? 'met' : 'not met'}).`,
+    '',
+    '![open-set rates over the threshold](threshold-curve.svg)',
+    '',
+    '## Quantization settings',
+    '',
+    `Integer model accuracy for each INT8 conversion of the embeddings, trained with C = ${chosen.C} (the C chosen for the first row).`,
+    '',
+    '| rounding, arithmetic | test accuracy |',
+    '| --- | ---: |',
+    ...report.quantizationVariants.map((v) => `| ${quantName(v.quantization)} | ${pct(v.testAccuracy)} |`),
+    '',
+    '## Descriptor length',
+    '',
+    `PCA fitted on the training split shortens the descriptor; C is chosen by cross-validation among the neighbours of ${chosen.C} in the grid. ` +
+      'Weight memory is C × D bytes.',
+    '',
+    '| D | variance kept | weight bytes | C | cross-validation | integer test accuracy |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...report.dimsVariants.map(
+      (v) => `| ${v.dims} | ${pct(v.explainedVariance)} | ${v.dims * report.data.faces.people} | ${v.C} | ${pct(v.cvAccuracy)} | ${pct(v.testAccuracy)} |`,
+    ),
+    `| ${integer.dims} | 100.00 % | ${integer.dims * report.data.faces.people} | ${integer.C} | ${pct(chosenVariants.find((v) => v.kind === 'int8-embeddings')!.cvAccuracy)} | ${pct(integer.testAccuracy)} |`,
+    '',
+    '## Data',
+    '',
+    `- Known people: \`${report.data.faces.root}\`, ${report.data.faces.people} people, ${report.data.faces.images} images; ` +
+      `split ${report.data.split.train} train / ${report.data.split.test} test (stratified, test fraction ${report.data.split.testFraction}, seed ${report.data.split.seed}).`,
+    `- Strangers: \`${report.data.strangers.root}\`, ${report.data.strangers.people} people, ${report.data.strangers.images} images, split by person into ` +
+      `${report.data.strangerHalves.calibration.people} for calibration and ${report.data.strangerHalves.evaluation.people} for evaluation.`,
+    `- No face detected, fallback box used: ${report.data.fallbackBoxes.faces} known-face images, ${report.data.fallbackBoxes.strangers} stranger images.`,
+    `- Unreadable images skipped: ${report.data.skipped.length}${report.data.skipped.length ? ` (${report.data.skipped.map((s) => s.name).join(', ')})` : ''}.`,
+    '',
+    '## Embedding',
+    '',
+    `- Network: ${report.embedding.model}, ${report.embedding.dims}-D, TensorFlow.js backend \`${report.embedding.backend}\`.`,
+    `- Preprocessing: \`${report.embedding.preprocessing}\`.`,
+    timing
+      ? `- Speed of the run that filled the cache: ${timing.images} images in ${timing.seconds.toFixed(0)} s on ${timing.workers} worker threads, ` +
+          `${(1000 * timing.secondsPerImagePerWorker).toFixed(0)} ms per image per worker (both descriptors, plain and mirrored).`
+      : '- Speed: not recorded.',
+    `- This run: ${report.embedding.computedThisRun} images embedded, ${report.embedding.fromCache} taken from the cache.`,
+    '',
+    '## Timings of this run',
+    '',
+    '| stage | seconds |',
+    '| --- | ---: |',
+    ...Object.entries(report.timings).map(([stage, seconds]) => `| ${stage} | ${seconds.toFixed(1)} |`),
+    '',
+    '## Machine',
+    '',
+    `${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node.js ${host.node}, ${host.platform}.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Writes report.json, report.md and threshold-curve.svg to `outDir`. */
+export async function writeReport(outDir: string, report: PipelineReport): Promise<void> {
+  const host = machine();
+  writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, machine: host }, null, 2) + '\n');
+  writeFileSync(join(outDir, 'report.md'), markdown(report, host));
+  const rule = report.openSet.rules.find((r) => r.rule === report.chosen.rule)!;
+  writeFileSync(join(outDir, 'threshold-curve.svg'), await renderCurve(report.openSet.curves[rule.rule]!, rule.rule, rule.threshold));
+}
