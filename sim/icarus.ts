@@ -111,6 +111,36 @@ export function clockInputs(top: ModuleIR): Set<string> {
   return names;
 }
 
+/** The signals of `module` that reset a register in it or below it, each with the value that makes it active. */
+function resetSignals(module: ModuleIR): Map<Signal, bigint> {
+  const resets = new Map<Signal, bigint>();
+  for (const register of module.registers) {
+    if (register.reset) {
+      resets.set(followRef(module, register.reset.signal), register.reset.activeLow ? 0n : 1n);
+    }
+  }
+  for (const instance of module.instances) {
+    for (const [childReset, active] of resetSignals(instance.module)) {
+      const wire = instance.inputs.get(childReset.name);
+      if (wire && childReset.kind === 'input') {
+        resets.set(followRef(module, wire), active);
+      }
+    }
+  }
+  return resets;
+}
+
+/** Top-level inputs that reset registers, with their active value: random stimulus pulses these. */
+export function resetInputs(top: ModuleIR): Map<string, bigint> {
+  const names = new Map<string, bigint>();
+  for (const [signal, active] of resetSignals(top)) {
+    if (signal.kind === 'input') {
+      names.set(signal.name, active);
+    }
+  }
+  return names;
+}
+
 export interface DesignPorts {
   readonly clocks: readonly PortInfo[];
   readonly inputs: readonly PortInfo[];

@@ -7,21 +7,25 @@
 // - `step()` settles combinational logic with the inputs set so far, then on
 //   the rising clock edge computes every register's next value, every
 //   synchronous read port's data (reading memory before that edge's writes)
-//   and every memory write, all from the settled values, and commits them
-//   together. The clock then falls again and logic settles once more.
+//   and every memory write, all from the settled values, and stores them
+//   together (see clock-domain.ts). The clock then falls again, and logic
+//   settles when a value is next read.
 // - A register's reset takes priority over its enable. An asynchronous reset
 //   also acts between edges: whenever it is active while logic settles, the
 //   register is set to `init`, and it keeps that value after the reset is
 //   released until the next rising edge, as `always @(posedge clk or posedge
 //   rst)` does. Setting an input that feeds an asynchronous reset settles at
 //   once, so a reset pulse between two steps is not lost.
-// - Every clock must be a top-level input, possibly passed down through
-//   instance ports. NOTE: all clocks rise together on each `step()`, so a
-//   design with several unrelated clocks is simulated as if they were one.
+// - A clock comes from a top-level input or from a register (a divided
+//   clock), possibly passed down through instance ports. When a register
+//   clock rises, its registers update at the same moment, after the edge
+//   that raised it. NOTE: all top-level clock inputs rise together on each
+//   `step()`, so several unrelated input clocks are simulated as one.
 
 import { mask, toBits, toInteger, typeName } from '../compiler/ir.ts';
-import type { Expr, Memory, ModuleIR, Register, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
-import { compileExpr, type CompiledExpr, type EvalContext } from './evaluate.ts';
+import type { Expr, Memory, ModuleIR, Register, Signal, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
+import { applyEdges, ClockDomain, type CompiledReadPort, type CompiledRegister, type CompiledWritePort } from './clock-domain.ts';
+import { compileExpr, type EvalContext } from './evaluate.ts';
 import { describeCloseNames, formatSourceLoc, SimError } from './errors.ts';
 import { flatten, type FlatAssign, type FlatMemory, type FlatNetlist, type FlatSignal } from './flatten.ts';
 import { orderCombinational, type CombNode } from './schedule.ts';
@@ -34,29 +38,6 @@ export interface SampleListener {
 
 /** Time units from one rising clock edge to the next in traces; the clock rises at 5, 15, 25, ... */
 export const CLOCK_PERIOD = 10n;
-
-interface CompiledRegister {
-  readonly source: Register;
-  readonly slot: number;
-  readonly init: bigint;
-  readonly next: CompiledExpr;
-  readonly enable?: CompiledExpr;
-  readonly resetActive?: () => boolean;
-}
-
-interface CompiledReadPort {
-  readonly slot: number;
-  readonly words: bigint[];
-  readonly enable?: CompiledExpr;
-  readonly addr: CompiledExpr;
-}
-
-interface CompiledWritePort {
-  readonly words: bigint[];
-  readonly enable: CompiledExpr;
-  readonly addr: CompiledExpr;
-  readonly data: CompiledExpr;
-}
 
 export class Simulator {
   readonly netlist: FlatNetlist;
@@ -72,7 +53,10 @@ export class Simulator {
   private readonly registers: CompiledRegister[] = [];
   private readonly readPorts: CompiledReadPort[] = [];
   private readonly writePorts: CompiledWritePort[] = [];
-  private readonly clockSlots = new Set<number>();
+  private readonly asyncResetNodes: CombNode[] = [];
+  private readonly primaryClocks = new Set<number>();
+  private readonly primaryDomains: ClockDomain[] = [];
+  private readonly derivedDomains: ClockDomain[] = [];
   private readonly asyncResetInputs = new Set<number>();
   private readonly listeners: SampleListener[] = [];
 
@@ -100,7 +84,7 @@ export class Simulator {
     this.compileRegisters(context);
     this.compileMemories(context);
     this.compileCombinational(context);
-    this.findClocks();
+    this.buildClockDomains();
   }
 
   /** Number of clock cycles stepped so far. */
@@ -232,7 +216,10 @@ export class Simulator {
     const start = BigInt(this.cycleCount) * CLOCK_PERIOD;
     this.emit(start);
 
-    this.clockEdge();
+    const derivedBefore = this.derivedDomains.map((domain) => this.values[domain.clockSlot]);
+    applyEdges(this.primaryDomains, this.values);
+    this.dirty = true;
+    this.applyDerivedEdges(derivedBefore);
     this.cycleCount++;
 
     if (this.listeners.length > 0) {
@@ -245,47 +232,26 @@ export class Simulator {
     this.dirty = true;
   }
 
-  private clockEdge(): void {
-    const registerValues = this.registers.map((register) => this.nextRegisterValue(register));
-
-    const readValues = this.readPorts.map((port) => {
-      if (port.enable && port.enable() === 0n) {
-        return this.values[port.slot];
+  // A register used as a clock changes only on an edge of another clock.
+  // Each time one rises, its domain's edge follows at the same moment, as
+  // Verilog runs `always @(posedge divided)` right after the update of
+  // `divided`; that edge may in turn raise further register clocks.
+  private applyDerivedEdges(before: bigint[]): void {
+    let previous = before;
+    for (let round = 0; this.derivedDomains.length > 0; round++) {
+      if (round > this.derivedDomains.length) {
+        throw new SimError('register clocks keep rising within one step; check for a register that clocks itself');
       }
-      return wordAt(port.words, port.addr());
-    });
-
-    const writes: { words: bigint[]; index: number; data: bigint }[] = [];
-    for (const port of this.writePorts) {
-      if (port.enable() === 0n) {
-        continue;
+      this.settle();
+      const current = this.derivedDomains.map((domain) => this.values[domain.clockSlot]);
+      const rising = this.derivedDomains.filter((_, i) => previous[i] === 0n && current[i] === 1n);
+      if (rising.length === 0) {
+        return;
       }
-      const index = port.addr();
-      if (index < BigInt(port.words.length)) {
-        writes.push({ words: port.words, index: Number(index), data: port.data() });
-      }
+      previous = current;
+      applyEdges(rising, this.values);
+      this.dirty = true;
     }
-
-    this.registers.forEach((register, i) => {
-      this.values[register.slot] = registerValues[i];
-    });
-    this.readPorts.forEach((port, i) => {
-      this.values[port.slot] = readValues[i];
-    });
-    // NOTE: two ports writing one address on the same edge: the later port in the memory's list wins.
-    for (const write of writes) {
-      write.words[write.index] = write.data;
-    }
-  }
-
-  private nextRegisterValue(register: CompiledRegister): bigint {
-    if (register.resetActive?.()) {
-      return register.init;
-    }
-    if (register.enable && register.enable() === 0n) {
-      return this.values[register.slot];
-    }
-    return register.next();
   }
 
   private settle(): void {
@@ -305,7 +271,7 @@ export class Simulator {
   }
 
   private setClocks(bit: bigint): void {
-    for (const slot of this.clockSlots) {
+    for (const slot of this.primaryClocks) {
       this.values[slot] = bit;
     }
     this.dirty = true;
@@ -338,7 +304,7 @@ export class Simulator {
         `'${name}' is ${KIND_NAMES[signal.kind]}, not a top-level input, so it cannot be set (inputs: ${inputs.join(', ') || 'none'})`,
       );
     }
-    if (this.clockSlots.has(this.slotOf(signal))) {
+    if (this.primaryClocks.has(this.slotOf(signal))) {
       throw new SimError(`'${name}' is a clock, which step() drives; it cannot be set`);
     }
     return signal;
@@ -410,12 +376,29 @@ export class Simulator {
         }
         const resetSlot = this.slotOf(reset.signal);
         const activeBit = reset.activeLow ? 0n : 1n;
-        resetActive = () => this.values[resetSlot] === activeBit;
+        const isActive = () => this.values[resetSlot] === activeBit;
+        resetActive = isActive;
+
+        // While an asynchronous reset is active, its register is forced to
+        // init as part of settling, after the logic that computes the reset.
+        if (reset.async) {
+          this.asyncResetNodes.push({
+            output: slot,
+            inputs: [resetSlot],
+            loc: register.loc,
+            update: () => {
+              if (isActive()) {
+                this.values[slot] = init;
+              }
+            },
+          });
+        }
       }
 
       this.registers.push({
-        source: register,
         slot,
+        clock: register.clock,
+        loc: register.loc,
         init,
         next: compileExpr(register.next, context),
         enable: register.enable && compileExpr(register.enable, context),
@@ -432,6 +415,8 @@ export class Simulator {
         expectExprType(port.enable, UINT1, `write enable of memory '${memory.name}'`);
         expectExprType(port.data, memory.type, `write data of memory '${memory.name}'`);
         this.writePorts.push({
+          clock: port.clock,
+          loc: port.loc,
           words,
           enable: compileExpr(port.enable, context),
           addr: compileExpr(port.addr, context),
@@ -453,6 +438,8 @@ export class Simulator {
         }
         this.readPorts.push({
           slot: this.slotOf(data),
+          clock: port.clock,
+          loc: port.loc,
           words,
           enable: port.enable && compileExpr(port.enable, context),
           addr: compileExpr(port.addr, context),
@@ -479,23 +466,7 @@ export class Simulator {
       });
     }
 
-    // While an asynchronous reset is active, its register is forced to init
-    // as part of settling, after the logic that computes the reset.
-    for (const { source, slot, init, resetActive } of this.registers) {
-      if (!source.reset?.async || !resetActive) {
-        continue;
-      }
-      nodes.push({
-        output: slot,
-        inputs: [this.slotOf(source.reset.signal)],
-        loc: source.loc,
-        update: () => {
-          if (resetActive()) {
-            this.values[slot] = init;
-          }
-        },
-      });
-    }
+    nodes.push(...this.asyncResetNodes);
 
     const order = orderCombinational(nodes, (slot) => this.netlist.signals[slot].name);
     for (const node of order) {
@@ -504,38 +475,59 @@ export class Simulator {
     this.findAsyncResetInputs(nodes);
   }
 
-  // Every clock must trace back, through port connections and plain
-  // renaming assigns, to a top-level input.
-  private findClocks(): void {
-    const clocks = [
-      ...this.netlist.registers.map((register) => ({ clock: register.clock, loc: register.loc })),
-      ...this.netlist.memories.flatMap((memory) =>
-        [...memory.writePorts, ...memory.readPorts].map((port) => ({ clock: port.clock, loc: port.loc })),
-      ),
-    ];
-
-    for (const { clock, loc } of clocks) {
-      let signal = clock as FlatSignal;
-      if (signal.type.width !== 1) {
-        throw new SimError(`clock '${signal.name}' must be 1 bit wide, not ${typeName(signal.type)}`, loc);
-      }
-      for (;;) {
-        const driver = this.drivers.get(signal);
-        if (driver !== undefined && 'target' in driver && driver.value.kind === 'ref') {
-          signal = driver.value.signal as FlatSignal;
-          continue;
+  // Groups registers and memory ports by the signal their clock comes from,
+  // through port connections and plain renaming assigns: a top-level input,
+  // which step() drives, or a register (a divided clock).
+  private buildClockDomains(): void {
+    const domains = new Map<number, ClockDomain>();
+    const domainOf = (clock: Signal, loc: SourceLoc | undefined): ClockDomain => {
+      const root = this.clockSource(clock as FlatSignal, loc);
+      const slot = this.slotOf(root);
+      let domain = domains.get(slot);
+      if (domain === undefined) {
+        domain = new ClockDomain(slot);
+        domains.set(slot, domain);
+        if (root.kind === 'input') {
+          this.primaryClocks.add(slot);
+          this.primaryDomains.push(domain);
+        } else {
+          this.derivedDomains.push(domain);
         }
+      }
+      return domain;
+    };
+
+    for (const register of this.registers) {
+      domainOf(register.clock, register.loc).registers.push(register);
+    }
+    for (const port of this.readPorts) {
+      domainOf(port.clock, port.loc).readPorts.push(port);
+    }
+    for (const port of this.writePorts) {
+      domainOf(port.clock, port.loc).writePorts.push(port);
+    }
+  }
+
+  private clockSource(clock: FlatSignal, loc: SourceLoc | undefined): FlatSignal {
+    if (clock.type.width !== 1) {
+      throw new SimError(`clock '${clock.name}' must be 1 bit wide, not ${typeName(clock.type)}`, loc);
+    }
+    let signal = clock;
+    for (;;) {
+      const driver = this.drivers.get(signal);
+      if (driver === undefined || !('target' in driver) || driver.value.kind !== 'ref') {
         break;
       }
-      if (signal.kind !== 'input') {
-        throw new SimError(
-          `clock '${clock.name}' is driven by logic at ${formatSourceLoc(this.drivers.get(signal)?.loc ?? signal.loc)}; ` +
-            'the simulator supports only clocks that come from a top-level input',
-          loc,
-        );
-      }
-      this.clockSlots.add(this.slotOf(signal));
+      signal = driver.value.signal as FlatSignal;
     }
+    if (signal.kind !== 'input' && signal.kind !== 'reg') {
+      throw new SimError(
+        `clock '${clock.name}' is driven by logic at ${formatSourceLoc(this.drivers.get(signal)?.loc ?? signal.loc)}; ` +
+          'the simulator supports only clocks that come from a top-level input or a register',
+        loc,
+      );
+    }
+    return signal;
   }
 
   // Finds the top-level inputs that reach an asynchronous reset through
@@ -582,10 +574,6 @@ function initialWords(memory: Memory): bigint[] {
     words[i] = initPattern(`init word ${i} of memory '${memory.name}'`, memory.type, word, memory.loc);
   });
   return words;
-}
-
-function wordAt(words: readonly bigint[], index: bigint): bigint {
-  return index < BigInt(words.length) ? words[Number(index)] : 0n;
 }
 
 /** Converts an integer in the range of `type` to its bit pattern. */

@@ -8,7 +8,8 @@ import { Simulator } from '../../sim/simulator.ts';
 import type { VcdData } from '../../sim/vcd-data.ts';
 import { readVcd } from '../../sim/vcd-reader.ts';
 import { requireTool, run, tempDir } from '../tools.ts';
-import { assign, binary, concat, constant, input, module, output, ref, reg, register, u } from './ir-builders.ts';
+import type { Signal } from '../../compiler/ir.ts';
+import { assign, binary, concat, constant, input, module, output, ref, reg, register, u, unary } from './ir-builders.ts';
 
 function runOrThrow(command: string, args: string[], cwd: string): void {
   const result = run(command, args, cwd);
@@ -18,11 +19,20 @@ function runOrThrow(command: string, args: string[], cwd: string): void {
 }
 
 // The clock rises at 5, 15, ..., 105; reset is high for the first edge only.
-// `count` has no initial value, so it is x until that edge.
+// `count` has no initial value, so it is x until that edge. `captured`
+// samples `fast` on the rising edges of `half`, a clock divided by two.
 const TESTBENCH = `
-module counter(input clk, input rst, output reg [7:0] count, output [127:0] wide);
+module counter(input clk, input rst, output reg [7:0] count, output [127:0] wide, output reg [7:0] captured);
+  reg half = 1'b0;
+  reg [7:0] fast = 8'd0;
+  initial captured = 8'd0;
   always @(posedge clk) if (rst) count <= 8'd0; else count <= count + 8'd1;
   assign wide = {count, 120'd0} | 128'd1;
+  always @(posedge clk) begin
+    fast <= fast + 8'd1;
+    half <= ~half;
+  end
+  always @(posedge half) captured <= fast;
 endmodule
 
 module tb;
@@ -31,7 +41,8 @@ module tb;
   real level = 0.0;
   wire [7:0] count;
   wire [127:0] wide;
-  counter dut(.clk(clk), .rst(rst), .count(count), .wide(wide));
+  wire [7:0] captured;
+  counter dut(.clk(clk), .rst(rst), .count(count), .wide(wide), .captured(captured));
   always #5 clk = ~clk;
   initial begin
     $dumpfile("counter.vcd");
@@ -50,12 +61,24 @@ function counterIr() {
   const count = reg('count_reg', u(8));
   const countOut = output('count', u(8));
   const wide = output('wide', u(128));
+  const half = reg('half', u(1));
+  const fast = reg('fast', u(8));
+  const captured = reg('captured_reg', u(8));
+  const capturedOut = output('captured', u(8));
+  const increment = (target: Signal) => binary('add', ref(target), constant(1n, u(8)));
+
   return module('counter', {
-    signals: [clk, rst, countOut, wide, count],
-    registers: [register(count, clk, binary('add', ref(count), constant(1n, u(8))), { reset: { signal: rst, async: false, activeLow: false } })],
+    signals: [clk, rst, countOut, wide, capturedOut, count, half, fast, captured],
+    registers: [
+      register(count, clk, increment(count), { reset: { signal: rst, async: false, activeLow: false } }),
+      register(fast, clk, increment(fast)),
+      register(half, clk, unary('not', ref(half))),
+      register(captured, half, ref(fast)),
+    ],
     assigns: [
       assign(countOut, ref(count)),
       assign(wide, binary('or', concat(ref(count), constant(0n, u(120))), constant(1n, u(128)))),
+      assign(capturedOut, ref(captured)),
     ],
   });
 }
@@ -106,15 +129,19 @@ describe('VCD reader on Icarus output', function () {
     const sim = new Simulator(counterIr());
     const expectedCount: bigint[] = [];
     const expectedWide: bigint[] = [];
+    const expectedCaptured: bigint[] = [];
     for (let cycle = 0; cycle < 11; cycle++) {
       sim.set('rst', cycle === 0 ? 1 : 0);
       sim.step();
       expectedCount.push(sim.get('count'));
       expectedWide.push(sim.get('wide'));
+      expectedCaptured.push(sim.get('captured'));
     }
 
     expect(vcd.sampleAtRisingEdges('tb.clk', 'tb.count')).to.deep.equal(expectedCount);
     expect(vcd.sampleAtRisingEdges('tb.clk', 'tb.wide')).to.deep.equal(expectedWide);
+    expect(vcd.sampleAtRisingEdges('tb.clk', 'tb.captured')).to.deep.equal(expectedCaptured);
     expect(expectedWide[10]).to.equal((10n << 120n) | 1n);
+    expect(expectedCaptured).to.deep.equal([1n, 1n, 3n, 3n, 5n, 5n, 7n, 7n, 9n, 9n, 11n]);
   });
 });

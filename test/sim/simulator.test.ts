@@ -386,3 +386,44 @@ describe('Simulator memories', () => {
     expect(sim.driverLoc('rdata')).to.deep.equal(loc(21));
   });
 });
+
+describe('Simulator register clocks', () => {
+  // `half` divides the clock by two; `captured` loads `fast` on its rising
+  // edges, after `fast` has taken that edge's update.
+  const clk = input('clk', u(1));
+  const half = reg('half', u(1));
+  const fast = reg('fast', u(8));
+  const captured = reg('captured', u(8));
+  const quarter = reg('quarter', u(1));
+  const design = module('divided', {
+    signals: [clk, half, fast, captured, quarter],
+    registers: [
+      register(fast, clk, binary('add', ref(fast), constant(1n, u(8)))),
+      register(half, clk, { kind: 'unary', op: 'not', arg: ref(half), type: u(1) }),
+      register(captured, half, ref(fast)),
+      register(quarter, half, { kind: 'unary', op: 'not', arg: ref(quarter), type: u(1) }),
+    ],
+  });
+
+  it('updates on the divided edge', () => {
+    const sim = new Simulator(design);
+    const seen: bigint[][] = [];
+    for (let cycle = 0; cycle < 6; cycle++) {
+      sim.step();
+      seen.push([sim.get('half'), sim.get('fast'), sim.get('captured'), sim.get('quarter')]);
+    }
+    expect(seen).to.deep.equal([
+      [1n, 1n, 1n, 1n],
+      [0n, 2n, 1n, 1n],
+      [1n, 3n, 3n, 0n],
+      [0n, 4n, 3n, 0n],
+      [1n, 5n, 5n, 1n],
+      [0n, 6n, 5n, 1n],
+    ]);
+  });
+
+  it('does not let a register clock be set', () => {
+    const sim = new Simulator(design);
+    expect(() => sim.set('half', 1)).to.throw(SimError, /'half' is a register, not a top-level input/);
+  });
+});
