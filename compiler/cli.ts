@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { HdlError, HdlErrors } from './errors.ts';
 import { buildOutputs, loadDesign, UsageError, writeOutputs } from './build.ts';
+import { runSim, simHelp } from './sim-command.ts';
 
 interface Command {
   readonly summary: string;
@@ -55,6 +56,7 @@ async function runBuild(args: string[]): Promise<void> {
 
 export const commands: Record<string, Command> = {
   build: { summary: 'elaborate a design and write its Verilog', help: buildHelp, run: runBuild },
+  sim: { summary: 'simulate a design, optionally against Icarus Verilog', help: simHelp, run: runSim },
 };
 
 function mainHelp(): string {
@@ -68,6 +70,9 @@ ${lines.join('\n')}
 
 Run 'hdlc <command> --help' for a command's options.`;
 }
+
+// Errors whose message already says all a user needs, so no source frame is added.
+const cleanErrors = new Set(['ToolMissingError', 'ToolFailedError', 'StimulusError', 'VcdParseError', 'SimError']);
 
 /** Where a non-hdlc exception came from in the user's code, as file:line. */
 function userFrame(error: Error): string {
@@ -93,6 +98,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof HdlError || error instanceof HdlErrors) {
       console.error(error.message);
+      return 1;
+    }
+    if (error instanceof Error && cleanErrors.has(error.name)) {
+      console.error(`hdlc: ${error.message}`);
       return 1;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
