@@ -1,14 +1,13 @@
-// Compiles IR expressions into closures over the simulator's state.
-//
-// Each node is checked once against the typing rules in compiler/ir.ts that
-// the operator functions in operators.ts rely on, so a malformed node fails
-// here with its source location instead of giving wrong bits later. The
+// Compiles IR expressions into closures over the simulator's state. The
 // closures read signal values from one array of bit patterns and memory
 // words from per-memory arrays, both owned by the caller.
+//
+// The operator functions trust the typing rules of compiler/ir.ts, so
+// expressions must pass `checkExpr` (compiler/checks/ir-rules.ts) first; the
+// Simulator checks every module it is given, and `evaluateExpr` its argument.
 
-import { mask, sameType, typeName } from '../compiler/ir.ts';
-import type { Expr, Memory, Signal, Type } from '../compiler/ir.ts';
-import { SimError } from './errors.ts';
+import { checkExpr } from '../compiler/checks/ir-rules.ts';
+import type { Expr, Memory, Signal } from '../compiler/ir.ts';
 import { applyBinary, applyUnary, concatBits, extendBits, sliceBits } from './operators.ts';
 
 export type CompiledExpr = () => bigint;
@@ -23,38 +22,27 @@ export interface EvalContext {
 }
 
 export function compileExpr(expr: Expr, context: EvalContext): CompiledExpr {
-  checkWidth(expr);
   const { values } = context;
 
   switch (expr.kind) {
     case 'const': {
       const bits = expr.bits;
-      if (bits < 0n || bits > mask(expr.type.width)) {
-        fail(expr, `constant ${bits} is not a bit pattern of ${typeName(expr.type)}`);
-      }
       return () => bits;
     }
 
     case 'ref': {
-      expectType(expr, expr.signal.type, `reference to '${expr.signal.name}'`);
       const slot = context.slotOf(expr.signal);
       return () => values[slot];
     }
 
     case 'unary': {
-      const argType = expr.arg.type;
-      if (expr.op.startsWith('reduce_')) {
-        expectType(expr, UINT1, `result of ${expr.op}`);
-      } else {
-        expectType(expr, argType, `operand of ${expr.op}`);
-      }
       const arg = compileExpr(expr.arg, context);
-      const op = expr.op;
+      const { op } = expr;
+      const argType = expr.arg.type;
       return () => applyUnary(op, argType, arg());
     }
 
     case 'binary': {
-      checkBinaryTypes(expr);
       const left = compileExpr(expr.left, context);
       const right = compileExpr(expr.right, context);
       const { op, type } = expr;
@@ -64,49 +52,30 @@ export function compileExpr(expr: Expr, context: EvalContext): CompiledExpr {
     }
 
     case 'extend': {
-      const argType = expr.arg.type;
-      if (expr.type.width < argType.width) {
-        fail(expr, `extend to ${typeName(expr.type)} is narrower than its operand ${typeName(argType)}`);
-      }
       const arg = compileExpr(expr.arg, context);
+      const argType = expr.arg.type;
       const width = expr.type.width;
       return () => extendBits(arg(), argType, width);
     }
 
     case 'slice': {
+      const arg = compileExpr(expr.arg, context);
       const { lo } = expr;
       const width = expr.type.width;
-      if (expr.type.signed) {
-        fail(expr, `slice result must be unsigned, not ${typeName(expr.type)}`);
-      }
-      if (!Number.isInteger(lo) || lo < 0 || lo + width > expr.arg.type.width) {
-        fail(expr, `slice [${lo + width - 1}:${lo}] is outside its ${expr.arg.type.width}-bit operand`);
-      }
-      const arg = compileExpr(expr.arg, context);
       return () => sliceBits(arg(), lo, width);
     }
 
     case 'concat': {
-      const widths = expr.parts.map((part) => part.type.width);
-      const total = widths.reduce((sum, width) => sum + width, 0);
-      if (expr.parts.length === 0 || expr.type.signed || total !== expr.type.width) {
-        fail(expr, `concat of ${widths.length} parts totalling ${total} bits cannot have type ${typeName(expr.type)}`);
-      }
       const parts = expr.parts.map((part) => compileExpr(part, context));
+      const widths = expr.parts.map((part) => part.type.width);
       return () => concatBits(parts.map((part) => part()), widths);
     }
 
-    case 'cast': {
-      if (expr.type.width !== expr.arg.type.width) {
-        fail(expr, `cast changes the width from ${expr.arg.type.width} to ${expr.type.width}`);
-      }
+    case 'cast':
+      // The bits stay the same; only how later nodes read them changes.
       return compileExpr(expr.arg, context);
-    }
 
     case 'mux': {
-      expectType(expr.sel, UINT1, 'mux select');
-      expectType(expr, expr.whenTrue.type, 'mux true arm');
-      expectType(expr, expr.whenFalse.type, 'mux false arm');
       const sel = compileExpr(expr.sel, context);
       const whenTrue = compileExpr(expr.whenTrue, context);
       const whenFalse = compileExpr(expr.whenFalse, context);
@@ -114,11 +83,9 @@ export function compileExpr(expr: Expr, context: EvalContext): CompiledExpr {
     }
 
     case 'memread': {
-      const { memory } = expr;
-      expectType(expr, memory.type, `read of memory '${memory.name}'`);
       const addr = compileExpr(expr.addr, context);
-      const words = context.wordsOf(memory);
-      const depth = BigInt(memory.depth);
+      const words = context.wordsOf(expr.memory);
+      const depth = BigInt(expr.memory.depth);
       return () => {
         const index = addr();
         return index < depth ? words[Number(index)] : 0n;
@@ -137,6 +104,7 @@ export function evaluateExpr(
   valueOf: (signal: Signal) => bigint,
   wordsOf: (memory: Memory) => bigint[] = () => [],
 ): bigint {
+  checkExpr(expr);
   const values: bigint[] = [];
   const slots = new Map<Signal, number>();
   const context: EvalContext = {
@@ -153,51 +121,4 @@ export function evaluateExpr(
     wordsOf,
   };
   return compileExpr(expr, context)();
-}
-
-const UINT1: Type = { width: 1, signed: false };
-
-function checkBinaryTypes(expr: Extract<Expr, { kind: 'binary' }>): void {
-  const { op, left, right } = expr;
-  const operands = `operands of ${op} (${typeName(left.type)}, ${typeName(right.type)})`;
-
-  switch (op) {
-    case 'add': case 'sub': case 'and': case 'or': case 'xor':
-      expectType(right, left.type, operands);
-      expectType(expr, left.type, `result of ${op}`);
-      return;
-    case 'mul':
-      if (left.type.signed !== right.type.signed) {
-        fail(expr, `${operands} must share signedness`);
-      }
-      expectType(expr, { width: left.type.width + right.type.width, signed: left.type.signed }, `result of mul`);
-      return;
-    case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge':
-      expectType(right, left.type, operands);
-      expectType(expr, UINT1, `result of ${op}`);
-      return;
-    case 'shl': case 'shr':
-      if (right.type.signed) {
-        fail(expr, `shift amount must be unsigned, not ${typeName(right.type)}`);
-      }
-      expectType(expr, left.type, `result of ${op}`);
-      return;
-  }
-}
-
-function checkWidth(expr: Expr): void {
-  const { width } = expr.type;
-  if (!Number.isInteger(width) || width < 1) {
-    fail(expr, `width ${width} is not a positive integer`);
-  }
-}
-
-function expectType(expr: Expr, expected: Type, what: string): void {
-  if (!sameType(expr.type, expected)) {
-    fail(expr, `${what}: expected ${typeName(expected)}, got ${typeName(expr.type)}`);
-  }
-}
-
-function fail(expr: Expr, detail: string): never {
-  throw new SimError(`invalid IR ${expr.kind} node: ${detail}`, expr.loc);
 }

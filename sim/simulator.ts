@@ -22,6 +22,7 @@
 //   that raised it. NOTE: all top-level clock inputs rise together on each
 //   `step()`, so several unrelated input clocks are simulated as one.
 
+import { checkModuleRules } from '../compiler/checks/ir-rules.ts';
 import { mask, toBits, toInteger, typeName } from '../compiler/ir.ts';
 import type { Expr, Memory, ModuleIR, Register, Signal, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
 import { applyEdges, ClockDomain, type CompiledReadPort, type CompiledRegister, type CompiledWritePort } from './clock-domain.ts';
@@ -64,6 +65,7 @@ export class Simulator {
   private cycleCount = 0;
 
   constructor(module: ModuleIR) {
+    checkHierarchy(module);
     this.netlist = flatten(module);
     this.values = this.netlist.signals.map(() => 0n);
 
@@ -360,7 +362,6 @@ export class Simulator {
       const signal = register.signal as FlatSignal;
       const slot = this.slotOf(signal);
       this.setDriver(signal, register, register.loc);
-      expectExprType(register.next, signal.type, `next value of register '${signal.name}'`);
       if (register.enable) {
         expectExprType(register.enable, UINT1, `enable of register '${signal.name}'`);
       }
@@ -413,7 +414,6 @@ export class Simulator {
 
       for (const port of memory.writePorts) {
         expectExprType(port.enable, UINT1, `write enable of memory '${memory.name}'`);
-        expectExprType(port.data, memory.type, `write data of memory '${memory.name}'`);
         this.writePorts.push({
           clock: port.clock,
           loc: port.loc,
@@ -453,7 +453,6 @@ export class Simulator {
 
     for (const assign of this.netlist.assigns) {
       this.setDriver(assign.target, assign, assign.loc);
-      expectExprType(assign.value, assign.target.type, `value assigned to '${assign.target.name}'`);
       const slot = this.slotOf(assign.target);
       const value = compileExpr(assign.value, context);
       nodes.push({
@@ -552,6 +551,20 @@ export class Simulator {
 }
 
 const UINT1: Type = { width: 1, signed: false };
+
+/** Checks every module of the hierarchy once against the IR typing rules, which the operator functions rely on. */
+function checkHierarchy(top: ModuleIR): void {
+  const checked = new Set<ModuleIR>();
+  const visit = (module: ModuleIR): void => {
+    if (checked.has(module)) {
+      return;
+    }
+    checked.add(module);
+    checkModuleRules(module);
+    module.instances.forEach((instance) => visit(instance.module));
+  };
+  visit(top);
+}
 
 const KIND_NAMES: Record<SignalKind, string> = {
   input: 'an input',

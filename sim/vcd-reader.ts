@@ -65,7 +65,7 @@ const vcdLexer = new Lexer(
       identifier: [WhiteSpace, IdCode],
     },
   },
-  { positionTracking: 'full', ensureOptimizations: false },
+  { positionTracking: 'full', ensureOptimizations: true },
 );
 
 const ALL_TOKENS = [...BODY_TOKENS, CommandEnd, Word, IdCode];

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Memory, ResetSpec, Signal } from '../../compiler/ir.ts';
+import { HdlError } from '../../compiler/errors.ts';
 import { SimError } from '../../sim/errors.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import {
@@ -282,7 +283,7 @@ describe('Simulator design checks', () => {
   it('rejects an assign of the wrong type', () => {
     const w = wire('w', u(2));
     const design = module('mismatch', { signals: [w], assigns: [assign(w, constant(0n, u(1)))] });
-    expect(() => new Simulator(design)).to.throw(SimError, /value assigned to 'w' is UInt\(1\), expected UInt\(2\)/);
+    expect(() => new Simulator(design)).to.throw(HdlError, /driver of 'w' is UInt\(1\), expected UInt\(2\)/);
   });
 });
 

@@ -7,7 +7,7 @@ import type { ModuleIR } from '../../compiler/ir.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { parseVcd, readVcd, VcdParseError } from '../../sim/vcd-reader.ts';
 import {
-  assign, binary, constant, extend, input, instance, module, output, ref, reg, register, s, signal, slice, u,
+  assign, binary, constant, input, instance, module, output, ref, reg, register, s, signal, slice, u,
 } from './ir-builders.ts';
 
 /** A top module with a signed 65-bit register, a 1-bit output and one instance. */
@@ -32,7 +32,7 @@ function traceDesign(): ModuleIR {
     registers: [register(q, clk, ref(doubled), { reset: { signal: rst, async: false, activeLow: false }, init: 5n })],
     assigns: [
       assign(flag, slice(ref(q), 64, 1)),
-      assign(big, slice(binary('mul', extend(ref(q), 64 + 1), constant(-3n, s(63))), 0, 128)),
+      assign(big, slice(binary('mul', ref(q), constant(-3n, s(63))), 0, 128)),
     ],
     instances: [instance('dbl', child, { x: d }, { doubled })],
   });
