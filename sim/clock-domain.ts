@@ -1,10 +1,10 @@
 // The registers and memory ports that one clock updates, and the update
 // they make on its rising edge.
 //
-// An edge is applied in two phases so that every domain that rises at the
-// same moment reads the values from before any of them changed: `prepareEdge`
+// An edge is applied in two phases, so every domain that rises at the same
+// moment reads the values from before any of them changed. `prepareEdge`
 // evaluates every next value, read data and write, and the function it
-// returns stores them. Synchronous reads therefore see memory as it was
+// returns stores them. Synchronous reads therefore return memory as it was
 // before this edge's writes (read-before-write).
 
 import type { Signal, SourceLoc } from '../compiler/ir.ts';

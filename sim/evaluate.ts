@@ -3,8 +3,9 @@
 // words from per-memory arrays, both owned by the caller.
 //
 // The operator functions trust the typing rules of compiler/ir.ts, so
-// expressions must pass `checkExpr` (compiler/checks/ir-rules.ts) first; the
-// Simulator checks every module it is given, and `evaluateExpr` its argument.
+// expressions must pass `checkExpr` (compiler/checks/ir-rules.ts) first. The
+// Simulator checks every module it is given, and `evaluateExpr` checks its
+// argument.
 
 import { checkExpr } from '../compiler/checks/ir-rules.ts';
 import type { Expr, Memory, Signal } from '../compiler/ir.ts';
@@ -17,7 +18,7 @@ export interface EvalContext {
   /** Current bit pattern of every signal, indexed by `slotOf`. */
   readonly values: bigint[];
   slotOf(signal: Signal): number;
-  /** The words of a memory; the array is read at evaluation time, so later writes are seen. */
+  /** The words of a memory. The array is read at evaluation time, so evaluation returns later writes. */
   wordsOf(memory: Memory): bigint[];
 }
 
@@ -96,8 +97,8 @@ export function compileExpr(expr: Expr, context: EvalContext): CompiledExpr {
 
 /**
  * Evaluates one expression directly, reading signals through `valueOf` and
- * memories through `wordsOf`. Meant for tests and tools; the simulator
- * compiles expressions once with `compileExpr` instead.
+ * memories through `wordsOf`. It is meant for tests and tools, because the
+ * simulator compiles each expression once with `compileExpr` instead.
  */
 export function evaluateExpr(
   expr: Expr,

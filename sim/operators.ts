@@ -5,8 +5,8 @@
 // operand is read as two's complement only where the operator's meaning
 // depends on it: mul, lt/le/gt/ge, shr and extend. Results are again bit
 // patterns of the result width. These functions trust that the operands
-// already have the types the IR rules in compiler/ir.ts require; the
-// expression compiler in evaluate.ts checks those types once, up front.
+// already have the types that the IR rules in compiler/ir.ts require, which
+// compiler/checks/ir-rules.ts checks before any expression is compiled.
 
 import { mask, toBits, toInteger } from '../compiler/ir.ts';
 import type { BinaryOp, Type, UnaryOp } from '../compiler/ir.ts';

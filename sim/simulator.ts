@@ -4,12 +4,12 @@
 // falling clock edge and samples outputs before the next one:
 // - Registers start at `init`, memdata signals at 0, memories at their `init`
 //   words (0 past the end of `init`), clocks at 0.
-// - `step()` settles combinational logic with the inputs set so far, then on
-//   the rising clock edge computes every register's next value, every
+// - `step()` settles combinational logic with the inputs set so far. On the
+//   rising clock edge it then computes every register's next value, every
 //   synchronous read port's data (reading memory before that edge's writes)
-//   and every memory write, all from the settled values, and stores them
-//   together (see clock-domain.ts). The clock then falls again, and logic
-//   settles when a value is next read.
+//   and every memory write from the settled values, and stores them together
+//   (see clock-domain.ts). The clock then falls again, and logic settles
+//   when a value is next read.
 // - A register's reset takes priority over its enable. An asynchronous reset
 //   also acts between edges: whenever it is active while logic settles, the
 //   register is set to `init`, and it keeps that value after the reset is
@@ -141,7 +141,7 @@ export class Simulator {
     return toInteger(words[this.memoryIndex(memory, addr)], memory.type);
   }
 
-  /** Overwrites one memory word; logic that reads the memory sees it at once. */
+  /** Overwrites one memory word. Logic that reads the memory returns the new word at once. */
   writeMemory(name: string, addr: bigint | number, value: bigint | number): void {
     const memory = this.memory(name);
     const what = `word ${addr} of memory '${name}'`;
@@ -150,7 +150,7 @@ export class Simulator {
     this.dirty = true;
   }
 
-  /** The flattened signal called `name`; its `type` and `kind` describe it. */
+  /** Returns the flattened signal called `name`, whose `type` and `kind` describe it. */
   signal(name: string): FlatSignal {
     const signal = this.signalsByName.get(name);
     if (signal === undefined) {
@@ -170,9 +170,8 @@ export class Simulator {
 
   /**
    * Returns where the logic that drives `name` was written: the assign,
-   * register or memory read port, looking through instance port
-   * connections; a top-level input or an undriven signal gives its own
-   * declaration.
+   * register or memory read port, looking through instance port connections.
+   * For a top-level input or an undriven signal it returns the declaration.
    */
   driverLoc(name: string): SourceLoc | undefined {
     let signal = this.signal(name);
@@ -237,7 +236,7 @@ export class Simulator {
   // A register used as a clock changes only on an edge of another clock.
   // Each time one rises, its domain's edge follows at the same moment, as
   // Verilog runs `always @(posedge divided)` right after the update of
-  // `divided`; that edge may in turn raise further register clocks.
+  // `divided`. That edge may in turn raise further register clocks.
   private applyDerivedEdges(before: bigint[]): void {
     let previous = before;
     for (let round = 0; this.derivedDomains.length > 0; round++) {
@@ -282,7 +281,7 @@ export class Simulator {
   private assignInput(signal: FlatSignal, pattern: bigint): void {
     const slot = this.slotOf(signal);
     if (this.asyncResetInputs.has(slot)) {
-      // Settle before and after, so an asynchronous reset sees every change of this input.
+      // Settle before and after, so an asynchronous reset acts on every change of this input.
       this.settle();
       this.values[slot] = pattern;
       this.dirty = true;
@@ -432,7 +431,7 @@ export class Simulator {
         }
         if (data.type.width !== memory.type.width || data.type.signed !== memory.type.signed) {
           throw new SimError(
-            `read data '${data.name}' is ${typeName(data.type)} but memory '${memory.name}' holds ${typeName(memory.type)}`,
+            `read data '${data.name}' is ${typeName(data.type)} but memory '${memory.name}' stores ${typeName(memory.type)}`,
             port.loc,
           );
         }
@@ -597,7 +596,7 @@ function patternOf(what: string, type: Type, value: bigint): bigint {
   if (value >= min && value <= max) {
     return toBits(value, type.width);
   }
-  throw new SimError(`value ${value} for ${what} is out of range: ${typeName(type)} holds ${min} to ${max}`);
+  throw new SimError(`value ${value} for ${what} is out of range: ${typeName(type)} values are ${min} to ${max}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The contents of a parsed VCD file and queries over them.
 //
 // - A variable is named by its scopes and its reference joined with dots
-//   (`tb.dut.count`); a bit range such as `[7:0]` is kept apart in `range`.
+//   (`tb.dut.count`). A bit range such as `[7:0]` is kept apart in `range`.
 // - Values are four-state bit strings, most significant bit first and
 //   exactly `size` characters of 0, 1, x and z, or the decimal text of a real.
 // - "The value at time t" is the value after every change at t.

@@ -10,8 +10,8 @@
 // The parser accepts declarations after $enddefinitions too, since $comment
 // may appear anywhere.
 // An identifier code may be any printable text, including `#` or `$`, so the
-// lexer switches modes: after `$var` and the other declaration keywords it
-// reads plain words up to `$end`, and after a vector or real value it reads
+// lexer switches modes. After `$var` and the other declaration keywords it
+// reads plain words up to `$end`. After a vector or real value it reads
 // exactly one identifier code.
 // NOTE: the whole file is tokenized in memory; very long runs are better
 // compared through a compact per-cycle log.

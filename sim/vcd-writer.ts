@@ -1,9 +1,10 @@
 // Writes a simulation as a Value Change Dump, the waveform format of Verilog
 // simulators, which GTKWave and the VCD reader in this folder open.
 //
-// - Timescale 1 ns; cycle k is dumped at time 10k with the clock low (inputs
-//   as set before that step) and at 10k + 5 with the clock high, just after
-//   the rising edge. `close()` adds the state after the last step at 10n.
+// - The timescale is 1 ns. Cycle k is dumped at time 10k with the clock low
+//   and the inputs set before that step, and at 10k + 5 with the clock high,
+//   just after the rising edge. `close()` adds the state after the last step
+//   at 10n.
 // - One `$scope module` per instance, nested like the hierarchy, under a scope
 //   named after the top module. Registers and memdata signals are `reg`
 //   variables, every other signal a `wire`.

@@ -7,7 +7,7 @@ import {
   assign, binary, input, instance, loc, memory, memread, module, output, ref, reg, register, signal, u,
 } from './ir-builders.ts';
 
-/** An accumulator: `total` adds `x` every cycle, and `sum` shows total + x. */
+/** Builds an accumulator: `total` adds `x` every cycle, and `sum` is total + x. */
 function accumulator(): ModuleIR {
   const clk = input('clk', u(1));
   const x = input('x', u(8));
@@ -27,7 +27,7 @@ function accumulator(): ModuleIR {
   });
 }
 
-/** Two accumulators in a chain: u1 adds what u0 shows. */
+/** Builds two accumulators in a chain, where u1 adds the sum of u0. */
 function pair(): ModuleIR {
   const child = accumulator();
   const clk = input('clk', u(1));

@@ -54,7 +54,7 @@ module tb;
 endmodule
 `;
 
-/** The same counter as IR, with `count` starting at 0 where Icarus has x. */
+/** Builds the same counter as IR, with `count` starting at 0 where Icarus has x. */
 function counterIr() {
   const clk = input('clk', u(1));
   const rst = input('rst', u(1));

@@ -27,7 +27,7 @@ export function ref(target: Signal): Expr {
   return { kind: 'ref', type: target.type, signal: target };
 }
 
-/** A constant from an integer in the type's range (negative for signed types). */
+/** Builds a constant from an integer in the type's range (negative for signed types). */
 export function constant(value: bigint | number, type: Type): Expr {
   const bits = BigInt(value) & ((1n << BigInt(type.width)) - 1n);
   return { kind: 'const', type, bits };

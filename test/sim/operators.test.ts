@@ -22,7 +22,8 @@ function run(expr: Expr): bigint {
   const bits = evaluateExpr(expr, () => {
     throw new Error('no signals in operator tests');
   });
-  expect(bits >= 0n && bits < 1n << BigInt(expr.type.width), `bit pattern ${bits} fits ${expr.type.width} bits`).to.equal(true);
+  expect(bits >= 0n, `bit pattern ${bits} is not negative`).to.equal(true);
+  expect(bits < 1n << BigInt(expr.type.width), `bit pattern ${bits} fits ${expr.type.width} bits`).to.equal(true);
   return toInteger(bits, expr.type);
 }
 

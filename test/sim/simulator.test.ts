@@ -8,7 +8,7 @@ import {
   slice, u, wire,
 } from './ir-builders.ts';
 
-/** One register per kind of reset, all loading `d` when `en` is 1. */
+/** Builds one register per kind of reset, all loading `d` when `en` is 1. */
 function resetDesign() {
   const clk = input('clk', u(1));
   const rst = input('rst', u(1));
@@ -29,7 +29,7 @@ function resetDesign() {
     register(q, clk, ref(d), { init, enable: ref(en), reset: Object.values(kinds)[i] }),
   );
 
-  // A combinational output of the asynchronously reset register shows when logic sees it change.
+  // A combinational output of the asynchronously reset register shows when logic reads the reset value.
   const plusOne = output('async_plus_one', u(8));
   const assigns = [assign(plusOne, binary('add', ref(regs[3]), constant(1n, u(8))))];
 
@@ -199,7 +199,7 @@ describe('Simulator wide and signed values', () => {
     const sim = new Simulator(design);
     expect(() => sim.set('x', 1n << 64n)).to.throw(
       SimError,
-      "value 18446744073709551616 for input 'x' is out of range: SInt(65) holds -18446744073709551616 to 18446744073709551615",
+      "value 18446744073709551616 for input 'x' is out of range: SInt(65) values are -18446744073709551616 to 18446744073709551615",
     );
     expect(() => sim.set('x', 0.5)).to.throw(SimError, /not an integer within ±2\^53; pass a bigint/);
     expect(() => sim.set('x', 2 ** 60)).to.throw(SimError, /pass a bigint/);
@@ -377,7 +377,7 @@ describe('Simulator memories', () => {
   it('writes memory from the API', () => {
     sim.writeMemory('mem', 0, -32768);
     expect(sim.get('adata')).to.equal(-32768n);
-    expect(() => sim.writeMemory('mem', 0, 32768)).to.throw(SimError, /SInt\(16\) holds -32768 to 32767/);
+    expect(() => sim.writeMemory('mem', 0, 32768)).to.throw(SimError, /SInt\(16\) values are -32768 to 32767/);
     expect(() => sim.readMemory('mem', 5)).to.throw(SimError, "address 5 is outside memory 'mem', whose addresses are 0 to 4");
     expect(() => sim.readMemory('men', 0)).to.throw(SimError, /memory 'men' not found .*close names: mem/);
     expect(() => sim.get('mem')).to.throw(SimError, /'mem' is a memory: use readMemory/);

@@ -10,7 +10,7 @@ import {
   assign, binary, constant, input, instance, module, output, ref, reg, register, s, signal, slice, u,
 } from './ir-builders.ts';
 
-/** A top module with a signed 65-bit register, a 1-bit output and one instance. */
+/** Builds a top module with a signed 65-bit register, a 1-bit output and one instance. */
 function traceDesign(): ModuleIR {
   const childIn = input('x', s(65));
   const childOut = output('doubled', s(65));
