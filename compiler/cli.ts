@@ -13,7 +13,7 @@ interface Command {
   run(args: string[]): Promise<void>;
 }
 
-const buildHelp = `Usage: hdlc build <design.ts> [--top NAME] [--param key=value ...] [-o DIR]
+const buildHelp = `Usage: hdlc build <design.ts> [--top NAME] [--param key=value ...] [--weights FILE] [-o DIR]
 
 Elaborates a design, checks it, and writes synthesizable Verilog-2005:
 DIR/<module>.v for each module, DIR/<module>_<memory>.hex for each memory
@@ -26,6 +26,8 @@ Options:
                        default: the file's default export
   --param key=value    a generator parameter; repeat for several. The value
                        is converted to the type of the parameter's default
+  --weights FILE       a trained weights file for a generator that takes a
+                       'weights' parameter; its bytes enter the input hash
   -o, --out DIR        output folder (default: out)
   -h, --help           show this help`;
 
@@ -37,6 +39,7 @@ async function runBuild(args: string[]): Promise<void> {
       top: { type: 'string' },
       param: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', short: 'o', default: 'out' },
+      weights: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -47,8 +50,9 @@ async function runBuild(args: string[]): Promise<void> {
   if (positionals.length !== 1) {
     throw new UsageError(`hdlc build takes one design file, got ${positionals.length}; see 'hdlc build --help'`);
   }
-  const design = await loadDesign(positionals[0], values.top, values.param);
-  const files = buildOutputs(design, values.top);
+  const params = values.weights ? [...values.param, `weights=${values.weights}`] : values.param;
+  const design = await loadDesign(positionals[0], values.top, params);
+  const files = buildOutputs(design, values.top, values.weights ? [values.weights] : []);
   writeOutputs(values.out, files);
   const verilogCount = files.filter((f) => f.name.endsWith('.v')).length;
   console.log(`hdlc: wrote ${verilogCount} Verilog module(s) and ${files.length - verilogCount - 1} memory file(s) for '${design.top.name}' to ${values.out}`);

@@ -179,6 +179,15 @@ export interface Memory {
   readonly init: readonly bigint[];
   readonly writePorts: readonly MemWritePort[];
   readonly readPorts: readonly MemReadPort[];
+  /**
+   * Memory without power-up contents (such as iCE40 SPRAM): the Verilog has
+   * no $readmemh, so unwritten words read as x in Verilog simulators, while
+   * the TypeScript simulator reads them as 0. A design must write a word
+   * before reading it.
+   */
+  readonly uninitialized?: boolean;
+  /** Synthesis attributes emitted on the declaration, e.g. ram_style = "huge" for iCE40 SPRAM. */
+  readonly attributes?: Readonly<Record<string, string>>;
   readonly loc?: SourceLoc;
 }
 

@@ -25,7 +25,7 @@
 // with the best so far. Latency from the last input beat to result_valid is
 // C * D / LANES + PIPELINE_CYCLES cycles.
 
-import { Bool, Module, SInt, UInt, generator, type Value } from '../dsl/index.ts';
+import { Bool, Module, SInt, UInt, generator, mux, type Value } from '../dsl/index.ts';
 import { bitsNeeded } from '../dsl/types.ts';
 import { indexWidth, runningBest, streamIn, sumTree } from '../dsl/lib/index.ts';
 import { loadIntModel, type IntModel } from '../runtime/integer-model.ts';
@@ -103,17 +103,13 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
   const reset = m.input('reset', Bool);
 
   // Storage: the embedding buffer, the weights and the biases.
+  // The weight memory's depth is a power of two, so no address needs a range check.
   const embedding = m.ram('embedding', UInt(8 * lanes), beats);
+  const weightDepth = 2 ** indexWidth(words);
   const weights = storage === 'rom'
-    ? m.rom('weights', UInt(8 * lanes), weightWords(model, lanes))
-    : m.ram('weights', UInt(8 * lanes), words);
+    ? m.rom('weights', UInt(8 * lanes), weightWords(model, lanes), weightDepth)
+    : m.ram('weights', UInt(8 * lanes), weightDepth);
   const biases = m.rom('biases', SInt(biasBits), Array.from(model.biases));
-  if (storage === 'ram') {
-    const write = m.input('weight_write', Bool);
-    const addr = m.input('weight_addr', UInt(weights.addrWidth));
-    const data = m.input('weight_data', UInt(8 * lanes));
-    m.when(write, () => weights.write(addr, data));
-  }
 
   const thresholdWrite = m.input('threshold_write', Bool);
   const thresholdData = m.input('threshold_data', SInt(thresholdBits));
@@ -155,8 +151,23 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
     });
   });
 
-  // Stage 1: memory words arrive; the control follows in registers.
-  const weightWord = weights.read(address);
+  // Stage 1: memory words arrive; the control follows in registers. The RAM
+  // form shares one address between the host's writes and the reads, and
+  // reads only when not writing, so that synthesis can map it to a
+  // single-port RAM (the iCE40 UP5K's SPRAM, through ram_style "huge").
+  let weightWord: Value;
+  if (storage === 'ram') {
+    const write = m.input('weight_write', Bool);
+    const hostAddress = m.input('weight_addr', UInt(weights.addrWidth));
+    const data = m.input('weight_data', UInt(8 * lanes));
+    const sharedAddress = m.wire('weight_address', UInt(weights.addrWidth));
+    sharedAddress.set(mux(write, hostAddress, address));
+    m.when(write, () => weights.write(sharedAddress, data));
+    weightWord = weights.read(sharedAddress, { enable: write.not() });
+    weights.setAttribute('ram_style', 'huge').markUninitialized();
+  } else {
+    weightWord = weights.read(address);
+  }
   const embeddingWord = embedding.read(beat);
   const bias = biases.read(classIndex);
   const s1 = {

@@ -62,6 +62,8 @@ export interface MemoryDraft extends Memory {
   readonly init: readonly bigint[];
   readonly writePorts: MemWritePort[];
   readonly readPorts: MemReadPort[];
+  readonly attributes: Record<string, string>;
+  uninitialized?: boolean;
   readonly loc?: SourceLoc;
 }
 
@@ -118,6 +120,31 @@ export class MemoryHandle {
   /** Address width in bits: ceil(log2(depth)), at least 1. Addresses must have exactly this width. */
   get addrWidth(): number {
     return this.draft.addrWidth;
+  }
+
+  /**
+   * Sets a synthesis attribute on the memory, emitted as `(* name = "value" *)`.
+   * Simulation ignores it.
+   */
+  setAttribute(name: string, value: string): this {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /["\\\n]/.test(value)) {
+      throw new HdlError('USAGE', `invalid attribute ${name} = "${value}": the name must be an identifier and the value must not contain quotes, backslashes or newlines`, callerLoc());
+    }
+    this.draft.attributes[name] = value;
+    return this;
+  }
+
+  /**
+   * Declares that the memory has no power-up contents, as iCE40 SPRAM has
+   * none; the emitted Verilog then loads no memory file. The design must
+   * write a word before reading it.
+   */
+  markUninitialized(): this {
+    if (this.draft.init.some((word) => word !== 0n)) {
+      throw new HdlError('USAGE', `memory '${this.draft.name}' has initial contents, so it cannot be uninitialized`, callerLoc());
+    }
+    this.draft.uninitialized = true;
+    return this;
   }
 
   /** A synchronous read: the word at `addr` appears on the returned value after the next rising edge. */
@@ -457,7 +484,7 @@ export class Module {
     });
     const draft: MemoryDraft = {
       name, type, depth, addrWidth: addressWidth(depth), init: words,
-      writePorts: [], readPorts: [], loc,
+      writePorts: [], readPorts: [], attributes: {}, loc,
     };
     this.memories.push(draft);
     return new MemoryHandle(draft, this);

@@ -130,8 +130,10 @@ class ModuleEmitter {
       body.push(...this.register(register));
     }
     for (const memory of m.memories) {
-      const fileName = `${verilogName}_${this.memoryNames.get(memory)}.hex`;
-      memoryFiles.push({ fileName, text: memoryFileText(memory) });
+      const fileName = memory.uninitialized ? undefined : `${verilogName}_${this.memoryNames.get(memory)}.hex`;
+      if (fileName) {
+        memoryFiles.push({ fileName, text: memoryFileText(memory) });
+      }
       body.push(...this.memory(memory, fileName));
     }
     m.instances.forEach((instance, index) => {
@@ -181,7 +183,11 @@ class ModuleEmitter {
       }
     }
     for (const memory of m.memories) {
-      decls.push(`  reg ${range(memory.type)}${this.memoryNames.get(memory)} [0:${memory.depth - 1}];${comment(memory.loc)}`);
+      const attributes = Object.entries(memory.attributes ?? {})
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, value]) => `(* ${key} = "${value}" *) `)
+        .join('');
+      decls.push(`  ${attributes}reg ${range(memory.type)}${this.memoryNames.get(memory)} [0:${memory.depth - 1}];${comment(memory.loc)}`);
     }
     if (decls.length > 0) {
       lines.push('', ...decls);
@@ -230,9 +236,9 @@ class ModuleEmitter {
     return lines;
   }
 
-  private memory(memory: Memory, fileName: string): string[] {
+  private memory(memory: Memory, fileName: string | undefined): string[] {
     const name = this.memoryNames.get(memory) as string;
-    const lines = [`  initial $readmemh("${fileName}", ${name});${comment(memory.loc)}`];
+    const lines = fileName ? [`  initial $readmemh("${fileName}", ${name});${comment(memory.loc)}`] : [];
     const fullRange = 2 ** memory.addrWidth === memory.depth;
 
     for (const port of memory.writePorts) {
@@ -246,7 +252,7 @@ class ModuleEmitter {
       const addr = this.operand(port.addr);
       const read = fullRange
         ? `${data} <= ${name}[${addr}];`
-        : `${data} <= (${addr} < ${literal(BigInt(memory.depth), memory.addrWidth + 1)}) ? ${name}[${addr}] : ${literal(0n, memory.type.width)};`;
+        : `${data} <= (${addr} < ${literal(BigInt(memory.depth), memory.addrWidth)}) ? ${name}[${addr}] : ${literal(0n, memory.type.width)};`;
       const guarded = port.enable ? `if (${this.operand(port.enable)}) ${read}` : read;
       lines.push(`  always @(posedge ${clock}) ${guarded}${comment(port.loc)}`);
     }
@@ -350,7 +356,8 @@ class ModuleEmitter {
         if (2 ** expr.memory.addrWidth === expr.memory.depth) {
           return `${memory}[${addr}]`;
         }
-        const depth = literal(BigInt(expr.memory.depth), expr.memory.addrWidth + 1);
+        // The depth is below 2^addrWidth here, so it fits the address width.
+        const depth = literal(BigInt(expr.memory.depth), expr.memory.addrWidth);
         return `(${addr} < ${depth}) ? ${memory}[${addr}] : ${literal(0n, expr.type.width)}`;
       }
     }
