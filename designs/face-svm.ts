@@ -254,7 +254,7 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
   return m;
 }
 
-export default generator('face_svm', { weights: 'generated/lfw/weights.json', lanes: 8, storage: 'rom' }, ({ weights, lanes, storage }) => {
+export default generator('face_svm', { weights: 'generated/lfw/weights.json', lanes: 8, storage: 'ram' }, ({ weights, lanes, storage }) => {
   if (storage !== 'rom' && storage !== 'ram') {
     throw new RangeError(`storage must be "rom" or "ram", got "${storage}"`);
   }

@@ -1,0 +1,228 @@
+// The face classifier end to end: every replayed int8 embedding (test faces
+// and evaluation strangers) through the integer golden model, the TypeScript
+// simulation of the design and, with --icarus, Icarus Verilog running the
+// built RTL. Prints the agreement counts, the accuracy and the open-set
+// figures, and the run time.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingleBar, Presets } from 'cli-progress';
+import { faceSvm } from '../designs/face-svm.ts';
+import { emitDesign } from '../compiler/verilog/emit.ts';
+import type { ModuleIR } from '../compiler/ir.ts';
+import { Simulator } from '../sim/simulator.ts';
+import { classifyInt, loadIntModel, type IntModel } from './integer-model.ts';
+import { classifyOnHardware, loadWeights, resetDesign } from './face-hardware.ts';
+import { classifyInIcarus } from './face-icarus.ts';
+
+export interface ReplayEntry {
+  readonly file: string;
+  readonly set: string;
+  readonly label: number;
+  readonly vector: Int8Array;
+}
+
+/** Reads `<base>.json` and `<base>.bin` as the pipeline writes them. */
+export function readReplayVectors(base: string, dims: number): ReplayEntry[] {
+  const indexFile = `${base}.json`;
+  const binaryFile = `${base}.bin`;
+  for (const file of [indexFile, binaryFile]) {
+    if (!fs.existsSync(file)) {
+      throw new Error(`replay vectors file '${file}' not found; run the training pipeline first (npm run pipeline)`);
+    }
+  }
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { dims: number; entries: { file: string; set: string; label: number }[] };
+  if (index.dims !== dims) {
+    throw new Error(`${indexFile} holds ${index.dims}-value vectors but the weights expect ${dims}`);
+  }
+  const bytes = fs.readFileSync(binaryFile);
+  if (bytes.length !== index.entries.length * dims) {
+    throw new Error(`${binaryFile} has ${bytes.length} bytes, expected ${index.entries.length} vectors of ${dims}`);
+  }
+  const all = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  return index.entries.map((entry, row) => ({ ...entry, vector: all.slice(row * dims, (row + 1) * dims) }));
+}
+
+export interface FaceOutcome {
+  readonly classIndex: number;
+  readonly score: bigint;
+  readonly unknown: boolean;
+}
+
+function same(a: FaceOutcome, b: FaceOutcome): boolean {
+  return a.classIndex === b.classIndex && a.score === b.score && a.unknown === b.unknown;
+}
+
+function progressBar(label: string, total: number): SingleBar {
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {value}/{total} faces | {rate} faces/s | ETA {eta_formatted}`,
+    stream: process.stderr,
+    noTTYOutput: true,
+    notTTYSchedule: 10_000,
+  }, Presets.shades_classic);
+  bar.start(total, 0, { rate: '0.0' });
+  return bar;
+}
+
+/** Runs the faces through the TypeScript simulation of the design. */
+export function simulateFaces(model: IntModel, top: ModuleIR, entries: readonly ReplayEntry[], lanes: number, storage: 'rom' | 'ram', quiet = false): FaceOutcome[] {
+  const sim = new Simulator(top);
+  resetDesign(sim);
+  if (storage === 'ram') {
+    loadWeights(sim, model, lanes);
+  }
+  const bar = quiet ? undefined : progressBar('TypeScript simulation', entries.length);
+  const started = performance.now();
+  const results = entries.map((entry, i) => {
+    const result = classifyOnHardware(sim, entry.vector, { lanes });
+    bar?.update(i + 1, { rate: ((i + 1) / ((performance.now() - started) / 1000)).toFixed(1) });
+    return result;
+  });
+  bar?.stop();
+  return results;
+}
+
+/** Runs the faces through Icarus on freshly emitted Verilog, in chunks so that progress shows. */
+export function icarusFaces(model: IntModel, top: ModuleIR, entries: readonly ReplayEntry[], lanes: number, storage: 'rom' | 'ram', chunk = 200, quiet = false): FaceOutcome[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdlc-faces-'));
+  try {
+    const emitted = emitDesign(top);
+    for (const e of emitted) {
+      fs.writeFileSync(path.join(dir, `${e.verilogName}.v`), e.text);
+      for (const file of e.memoryFiles) {
+        fs.writeFileSync(path.join(dir, file.fileName), file.text);
+      }
+    }
+    const width = (name: string) => (top.ports.find((p) => p.name === name) as { type: { width: number } }).type.width;
+    const options = {
+      lanes, storage, dir,
+      top: emitted[emitted.length - 1].verilogName,
+      sources: emitted.map((e) => `${e.verilogName}.v`),
+      widths: {
+        threshold: width('threshold_data'),
+        score: width('result_score'),
+        classIndex: width('result_class'),
+        weightAddr: storage === 'ram' ? width('weight_addr') : undefined,
+      },
+    };
+    const bar = quiet ? undefined : progressBar('Icarus Verilog', entries.length);
+    const started = performance.now();
+    const results: FaceOutcome[] = [];
+    for (let start = 0; start < entries.length; start += chunk) {
+      const faces = entries.slice(start, start + chunk).map((e) => e.vector);
+      results.push(...classifyInIcarus(model, faces, options));
+      bar?.update(results.length, { rate: (results.length / ((performance.now() - started) / 1000)).toFixed(1) });
+    }
+    bar?.stop();
+    return results;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const help = `Usage: npm run faces -- [options]
+
+Runs every replayed int8 embedding through the integer golden model and the
+TypeScript simulation of designs/face-svm.ts (and Icarus Verilog with
+--icarus), checks that class, score and unknown flag agree everywhere, and
+prints the accuracy and the open-set figures.
+
+Options:
+  --weights FILE   trained weights (default: generated/lfw/weights.json)
+  --vectors BASE   replay vectors BASE.json and BASE.bin
+                   (default: generated/lfw/replay-vectors)
+  --sets LIST      comma-separated sets to run: test, stranger-evaluation
+                   (default: both)
+  --lanes N        multiply-accumulate lanes of the design (default 8)
+  --storage KIND   rom or ram (default ram)
+  --limit N        only the first N faces of each set
+  --icarus         also run Icarus Verilog on the emitted RTL
+  -h, --help       show this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      weights: { type: 'string', default: 'generated/lfw/weights.json' },
+      vectors: { type: 'string', default: 'generated/lfw/replay-vectors' },
+      sets: { type: 'string', default: 'test,stranger-evaluation' },
+      lanes: { type: 'string', default: '8' },
+      storage: { type: 'string', default: 'ram' },
+      limit: { type: 'string' },
+      icarus: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const lanes = Number(values.lanes);
+  const storage = values.storage as 'rom' | 'ram';
+  if (storage !== 'rom' && storage !== 'ram') {
+    throw new Error(`--storage must be rom or ram, got '${values.storage}'`);
+  }
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  const sets = values.sets.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
+  const started = performance.now();
+  const model = loadIntModel(values.weights);
+  const top = faceSvm(model, { lanes, storage }).elaborate();
+  const all = readReplayVectors(values.vectors, model.dims);
+  const entries: ReplayEntry[] = [];
+  for (const set of sets) {
+    const members = all.filter((e) => e.set === set);
+    if (members.length === 0) {
+      throw new Error(`no vectors of set '${set}' in ${values.vectors}.json; sets there: ${[...new Set(all.map((e) => e.set))].join(', ')}`);
+    }
+    entries.push(...members.slice(0, limit));
+  }
+  console.log(`face classifier: C=${model.classes.length}, D=${model.dims}, LANES=${lanes}, storage ${storage}, rule ${model.rule}, threshold ${model.threshold}`);
+
+  const golden = entries.map((e) => classifyInt(model, e.vector));
+  const simulated = simulateFaces(model, top, entries, lanes, storage);
+  const icarus = values.icarus ? icarusFaces(model, top, entries, lanes, storage) : undefined;
+  const cycles = (simulated[0] as { cycles?: number } | undefined)?.cycles;
+
+  let failures = 0;
+  for (const set of sets) {
+    const rows = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.set === set);
+    const simAgree = rows.filter(({ i }) => same(golden[i], simulated[i])).length;
+    const icarusAgree = icarus ? rows.filter(({ i }) => same(golden[i], icarus[i])).length : undefined;
+    failures += rows.length - simAgree + (icarusAgree === undefined ? 0 : rows.length - icarusAgree);
+
+    console.log(`\n${set}: ${rows.length} faces`);
+    console.log(`  golden model = TypeScript simulation (class, score, flag): ${simAgree}/${rows.length}`);
+    if (icarusAgree !== undefined) {
+      console.log(`  golden model = Icarus Verilog (class, score, flag):        ${icarusAgree}/${rows.length}`);
+    }
+    const accepted = rows.filter(({ i }) => !simulated[i].unknown);
+    if (set === 'test') {
+      const correct = rows.filter(({ e, i }) => simulated[i].classIndex === e.label).length;
+      const acceptedCorrect = accepted.filter(({ e, i }) => simulated[i].classIndex === e.label).length;
+      console.log(`  top-1 accuracy (ignoring the unknown flag): ${(100 * correct / rows.length).toFixed(2)} % (${correct}/${rows.length})`);
+      console.log(`  accepted and correctly named: ${(100 * acceptedCorrect / rows.length).toFixed(2)} % (${acceptedCorrect}/${rows.length})`);
+    } else {
+      console.log(`  strangers accepted (false accepts): ${(100 * accepted.length / rows.length).toFixed(2)} % (${accepted.length}/${rows.length})`);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\n${cycles === undefined ? '' : `${cycles} cycles per face from the first input beat; `}run time ${seconds.toFixed(1)} s`);
+  if (failures > 0) {
+    console.error(`face-check: ${failures} disagreement(s) between the golden model and a simulation`);
+    return 1;
+  }
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error: Error) => {
+      console.error(`face-check: ${error.message}`);
+      process.exitCode = 1;
+    },
+  );
+}
