@@ -12,6 +12,7 @@
 // cut after the failing cycle first, then shortened from the front.
 
 import type { Stimulus } from '../stimulus.ts';
+import { wrapToType } from './build.ts';
 import type { FuzzCase, Outcome } from './check.ts';
 import type { AssignRecipe, MemoryRecipe, NodeRecipe, Recipe, Ref, RegisterRecipe } from './recipe.ts';
 import { assignRefs, nodeRefs, refOwner } from './recipe.ts';
@@ -72,7 +73,7 @@ export function shrinkCase(start: FuzzCase, outcome: Outcome, check: (fuzzCase: 
     let progressed = false;
     for (const candidate of candidates(current, currentOutcome)) {
       if (checks >= maxChecks) {
-        return { fuzzCase: current, outcome: currentOutcome, checks, steps, complete: false };
+        return { fuzzCase: { ...current, recipe: wrapValues(current.recipe) }, outcome: currentOutcome, checks, steps, complete: false };
       }
       if (tryCandidate(candidate)) {
         progressed = true;
@@ -80,9 +81,21 @@ export function shrinkCase(start: FuzzCase, outcome: Outcome, check: (fuzzCase: 
       }
     }
     if (!progressed) {
-      return { fuzzCase: current, outcome: currentOutcome, checks, steps, complete: true };
+      return { fuzzCase: { ...current, recipe: wrapValues(current.recipe) }, outcome: currentOutcome, checks, steps, complete: true };
     }
   }
+}
+
+/** Writes every constant, register init and memory word as the value the builder wraps it to, so a case file reads plainly. */
+export function wrapValues(recipe: Recipe): Recipe {
+  const wrap = (value: string, width: number, signed: boolean): string => wrapToType(BigInt(value), { width: Math.max(1, width), signed }).toString();
+  return {
+    ...recipe,
+    registers: recipe.registers.map((r) => ({ ...r, init: wrap(r.init, r.width, r.signed) })),
+    memories: recipe.memories.map((m) => ({ ...m, init: m.init.map((word) => wrap(word, m.width, m.signed)) })),
+    nodes: recipe.nodes.map((node) => (node.op === 'const' ? { ...node, value: wrap(node.value, node.width, node.signed) } : node)),
+    children: recipe.children.map(wrapValues),
+  };
 }
 
 // ---- candidates ----
@@ -227,6 +240,10 @@ function* hoistedNodes(recipe: Recipe): Generator<Recipe> {
 function* simplerAssigns(assign: AssignRecipe): Generator<AssignRecipe> {
   if (assign.branches.length > 0) {
     yield { fallback: assign.fallback ?? assign.otherwise, branches: [] };
+    const firstValue = assign.branches.find((branch) => branch.value !== undefined)?.value;
+    if (firstValue !== undefined) {
+      yield { fallback: firstValue, branches: [] };
+    }
   }
   for (let i = 0; i < assign.branches.length; i++) {
     yield { ...assign, branches: without(assign.branches, i) };
@@ -506,13 +523,44 @@ export function prune(recipe: Recipe): Recipe {
   }
 
   const usedChildren = new Set(recipe.nodes.filter((n) => live.has(n.id) && n.op === 'instance').map((n) => (n as { child: number }).child));
-  return {
+  const kept: Recipe = {
     ...recipe,
     inputs: recipe.inputs.filter((input) => live.has(input.id)),
     registers: recipe.registers.filter((register) => live.has(register.id)),
     memories: recipe.memories.filter((memory) => live.has(memory.id)),
-    nodes: recipe.nodes.filter((node) => live.has(node.id)),
+    nodes: recipe.nodes.filter((node) => live.has(node.id)).map((node) => withoutMissingPorts(node, recipe.children)),
     // Children keep their indexes; an unused one is emptied rather than removed.
     children: recipe.children.map((child, index) => (usedChildren.has(index) ? child : { ...child, inputs: [], registers: [], memories: [], nodes: [], outputs: [] })),
   };
+  return renameRefs(kept, (ref) => (resolves(kept, ref) ? ref : ZERO_REF));
+}
+
+/** The reference that a recipe writes for a value that reads as zero: it names nothing, so the builder reads UInt(1) 0. */
+export const ZERO_REF = 'zero';
+
+/** Returns whether `ref` names an input, register, node or instance output of `recipe`. */
+function resolves(recipe: Recipe, ref: Ref): boolean {
+  const owner = refOwner(ref);
+  if (recipe.inputs.some((input) => input.id === owner) || recipe.registers.some((register) => register.id === owner)) {
+    return ref === owner;
+  }
+  const node = recipe.nodes.find((n) => n.id === owner);
+  if (!node) {
+    return false;
+  }
+  if (node.op !== 'instance' || ref === owner) {
+    return ref === owner;
+  }
+  const port = ref.slice(owner.length + 1);
+  return recipe.children[node.child]?.outputs.some((output) => output.id === port) ?? false;
+}
+
+/** Drops the connections of an instance node to ports its child no longer has. */
+function withoutMissingPorts(node: NodeRecipe, children: readonly Recipe[]): NodeRecipe {
+  if (node.op !== 'instance') {
+    return node;
+  }
+  const child = children[node.child];
+  const ports = new Set(child ? child.inputs.map((input) => input.id) : []);
+  return { ...node, inputs: Object.fromEntries(Object.entries(node.inputs).filter(([port]) => ports.has(port))) };
 }
