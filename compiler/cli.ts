@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { HdlError, HdlErrors } from './errors.ts';
 import { buildOutputs, loadDesign, UsageError, writeOutputs } from './build.ts';
 import { runSim, simHelp } from './sim-command.ts';
+import { fuzzHelp, runFuzzCommand } from '../sim/fuzz/command.ts';
 
 interface Command {
   readonly summary: string;
@@ -61,6 +62,7 @@ async function runBuild(args: string[]): Promise<void> {
 export const commands: Record<string, Command> = {
   build: { summary: 'elaborate a design and write its Verilog', help: buildHelp, run: runBuild },
   sim: { summary: 'simulate a design, optionally against Icarus Verilog', help: simHelp, run: runSim },
+  fuzz: { summary: 'fuzz the simulator against Icarus Verilog with random designs', help: fuzzHelp, run: runFuzzCommand },
 };
 
 function mainHelp(): string {
