@@ -237,6 +237,10 @@ export class Simulator {
   // Each time one rises, its domain's edge follows at the same moment, as
   // Verilog runs `always @(posedge divided)` right after the update of
   // `divided`. That edge may in turn raise further register clocks.
+  // NOTE: the divided domain reads combinational logic settled after the
+  // first edge. Verilog leaves the order of that settling and the divided
+  // edge undefined, and Icarus 11 runs the edge first, so only registers
+  // sampled directly are sure to agree with it.
   private applyDerivedEdges(before: bigint[]): void {
     let previous = before;
     for (let round = 0; this.derivedDomains.length > 0; round++) {
