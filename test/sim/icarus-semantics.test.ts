@@ -94,7 +94,7 @@ function memories(): ModuleIR {
 /**
  * Builds two instances of a child with an asynchronously reset register and
  * a memory, plus a clock divided by a register. The divided domain samples a
- * register only: Verilog leaves undefined whether it sees combinational logic
+ * register only: Verilog leaves undefined whether it reads combinational logic
  * before or after that logic settles from the same edge.
  */
 function hierarchy(): ModuleIR {
