@@ -1,6 +1,7 @@
 /**
  * Choice of the SVM constant C by stratified k-fold cross-validation on the training split, with training spread
- * over a pool of worker threads. The C with the highest mean held-out accuracy wins, ties to the smaller C.
+ * over a pool of worker threads. Each fold trains the whole C grid as one warm-started path. The C with the highest
+ * held-out accuracy over all folds wins, ties to the smaller C.
  */
 
 import { Piscina } from 'piscina';
@@ -10,10 +11,18 @@ import { selectRows } from './features.ts';
 import { stratifiedFolds } from './split.ts';
 import type { TrainResult, TrainTask } from './svm-worker.ts';
 
+/** Result of training along a C path: per C, the model of all classes and the held-out decision values. */
+export interface PathResult {
+  models: OneVsRestSvm[];
+  /** Per C, row-major `heldOut.rows x classCount`. */
+  heldOutScores: Float64Array[];
+}
+
+/** Pool of worker threads that train one-vs-rest SVMs, each worker a contiguous range of classes. */
 export class SvmTrainer {
   private readonly pool: Piscina<TrainTask, TrainResult>;
 
-  constructor(workers: number) {
+  constructor(private readonly workers: number) {
     this.pool = new Piscina<TrainTask, TrainResult>({
       filename: new URL('./svm-worker.ts', import.meta.url).href,
       minThreads: workers,
@@ -21,8 +30,44 @@ export class SvmTrainer {
     });
   }
 
-  train(task: TrainTask): Promise<TrainResult> {
-    return this.pool.run(task);
+  /** Trains all classes along the ascending C path `grid`, split into one class range per worker. */
+  async trainPath(
+    train: FeatureMatrix,
+    labels: Int32Array,
+    classCount: number,
+    grid: readonly number[],
+    options: Omit<LinearSvmOptions, 'C'>,
+    heldOut?: FeatureMatrix,
+  ): Promise<PathResult> {
+    const chunks = Math.min(this.workers, classCount);
+    const bounds = Array.from({ length: chunks + 1 }, (_, i) => Math.round((i * classCount) / chunks));
+    const parts = await Promise.all(
+      bounds.slice(0, -1).map((firstClass, i) =>
+        this.pool.run({ train, labels, classCount, firstClass, endClass: bounds[i + 1]!, grid: [...grid], options, heldOut }),
+      ),
+    );
+
+    const dims = train.cols;
+    const rows = heldOut?.rows ?? 0;
+    const models: OneVsRestSvm[] = [];
+    const heldOutScores: Float64Array[] = [];
+    grid.forEach((_, g) => {
+      const weights = new Float64Array(classCount * dims);
+      const biases = new Float64Array(classCount);
+      const scores = new Float64Array(rows * classCount);
+      parts.forEach((part, i) => {
+        const firstClass = bounds[i]!;
+        const count = bounds[i + 1]! - firstClass;
+        weights.set(part.models[g]!.weights, firstClass * dims);
+        biases.set(part.models[g]!.biases, firstClass);
+        for (let r = 0; r < rows; r++) {
+          scores.set(part.heldOutScores[g]!.subarray(r * count, (r + 1) * count), r * classCount + firstClass);
+        }
+      });
+      models.push({ classCount, dims, weights, biases });
+      heldOutScores.push(scores);
+    });
+    return { models, heldOutScores };
   }
 
   async close(): Promise<void> {
@@ -63,41 +108,42 @@ export async function crossValidateC(
   const rowsOfFold = (fold: number, inFold: boolean): number[] =>
     foldOf.flatMap((f, row) => ((f === fold) === inFold ? [row] : []));
 
-  const jobs = grid.flatMap((C) =>
-    Array.from({ length: folds }, (_, fold) => {
-      const trainRows = rowsOfFold(fold, false);
-      const heldOutRows = rowsOfFold(fold, true);
-      return trainer
-        .train({
-          train: selectRows(x, trainRows),
-          labels: Int32Array.from(trainRows, (row) => labels[row]!),
-          classCount,
-          options: { ...options, C },
-          heldOut: selectRows(x, heldOutRows),
-        })
-        .then((result) => ({ C, fold, heldOutRows, result }));
-    }),
-  );
-  const results = await Promise.all(jobs);
+  const sortedGrid = [...grid].sort((a, b) => a - b);
+  const results: Array<{ heldOutRows: number[]; path: PathResult }> = [];
+  for (let fold = 0; fold < folds; fold++) {
+    const trainRows = rowsOfFold(fold, false);
+    const heldOutRows = rowsOfFold(fold, true);
+    const path = await trainer.trainPath(
+      selectRows(x, trainRows),
+      Int32Array.from(trainRows, (row) => labels[row]!),
+      classCount,
+      sortedGrid,
+      options,
+      selectRows(x, heldOutRows),
+    );
+    results.push({ heldOutRows, path });
+  }
 
-  const gridResults = grid.map((C) => {
+  const gridResults = sortedGrid.map((C, g) => {
     let correct = 0;
-    for (const { heldOutRows, result } of results.filter((r) => r.C === C)) {
+    for (const { heldOutRows, path } of results) {
       heldOutRows.forEach((row, i) => {
-        if (argmax(result.heldOutScores!, i * classCount, classCount) === labels[row]) correct++;
+        if (argmax(path.heldOutScores[g]!, i * classCount, classCount) === labels[row]) correct++;
       });
     }
     return { C, accuracy: correct / x.rows };
   });
+  // Highest accuracy wins; the grid ascends, so on a tie the earlier, smaller C stays.
   const best = gridResults.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+  const bestIndex = sortedGrid.indexOf(best.C);
 
   const outOfFoldScores = new Float64Array(x.rows * classCount);
   const foldModels: OneVsRestSvm[] = [];
-  for (const { fold, heldOutRows, result } of results.filter((r) => r.C === best.C).sort((a, b) => a.fold - b.fold)) {
-    foldModels[fold] = result.model;
+  results.forEach(({ heldOutRows, path }, fold) => {
+    foldModels[fold] = path.models[bestIndex]!;
     heldOutRows.forEach((row, i) => {
-      outOfFoldScores.set(result.heldOutScores!.subarray(i * classCount, (i + 1) * classCount), row * classCount);
+      outOfFoldScores.set(path.heldOutScores[bestIndex]!.subarray(i * classCount, (i + 1) * classCount), row * classCount);
     });
-  }
+  });
   return { folds, foldOf, grid: gridResults, bestC: best.C, foldModels, outOfFoldScores };
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { Piscina } from 'piscina';
 
-import type { EmbedResult, EmbedTask } from './embed-worker.ts';
+import type { EmbedResult, EmbedTask, NetworkName } from './embed-worker.ts';
 import type { EmbeddingCache } from './embedding-cache.ts';
 import { sha256Hex } from './embedding-cache.ts';
 import type { FaceEmbedding } from './face-api-embedder.ts';
@@ -42,7 +42,12 @@ export interface EmbedOutcome {
 
 const MAX_REASON_LENGTH = 200;
 
-export async function embedImages(files: ImageFile[], cache: EmbeddingCache, workers: number): Promise<EmbedOutcome> {
+export async function embedImages(
+  files: ImageFile[],
+  cache: EmbeddingCache,
+  workers: number,
+  network: NetworkName = 'face-api',
+): Promise<EmbedOutcome> {
   const embeddings = new Map<string, FaceEmbedding>();
   const hashes: Array<[string, string]> = [];
   const skipped: SkippedImage[] = [];
@@ -86,7 +91,7 @@ export async function embedImages(files: ImageFile[], cache: EmbeddingCache, wor
   try {
     await Promise.all(
       pending.map(async ({ file, hash }) => {
-        const result = await pool.run({ path: file.path });
+        const result = await pool.run({ path: file.path, network });
         if (result.ok) {
           if (result.backend !== expectedBackend) {
             throw new Error(`worker ran backend ${result.backend}, but the cache key says ${expectedBackend}`);

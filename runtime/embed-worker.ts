@@ -1,25 +1,29 @@
 /**
  * Worker-thread entry for the embedding pool: reads one image file, decodes it and returns its face embedding.
- * Each worker loads the networks once, on its first task.
+ * Each worker loads the networks once, on its first task; a pool serves one network only.
  */
 
 import { readFile } from 'node:fs/promises';
 
 import { FaceApiEmbedder, type FaceEmbedding } from './face-api-embedder.ts';
+import { HumanEmbedder } from './human-embedder.ts';
 import { decodeImage } from './image-decode.ts';
+
+export type NetworkName = 'face-api' | 'human';
 
 export interface EmbedTask {
   path: string;
+  network: NetworkName;
 }
 
 export type EmbedResult =
   | { ok: true; embedding: FaceEmbedding; backend: string }
   | { ok: false; stage: 'read' | 'decode' | 'embed'; message: string };
 
-let embedder: Promise<FaceApiEmbedder> | undefined;
+let embedder: Promise<FaceApiEmbedder | HumanEmbedder> | undefined;
 
 export default async function embedFile(task: EmbedTask): Promise<EmbedResult> {
-  embedder ??= FaceApiEmbedder.create();
+  embedder ??= task.network === 'human' ? HumanEmbedder.create() : FaceApiEmbedder.create();
   const loaded = await embedder;
 
   let bytes: Uint8Array;

@@ -39,18 +39,12 @@ export async function fitAndTest(
   const cv = await crossValidateC(trainer, trainX, trainLabels, classCount, settings.grid, settings.folds, settings.seed, settings.svm);
 
   const testX = selectRows(x, split.test);
-  const final = await trainer.train({
-    train: trainX,
-    labels: trainLabels,
-    classCount,
-    options: { ...settings.svm, C: cv.bestC },
-    heldOut: testX,
-  });
+  const final = await trainer.trainPath(trainX, trainLabels, classCount, [cv.bestC], settings.svm, testX);
   let correct = 0;
   split.test.forEach((row, i) => {
-    if (argmax(final.heldOutScores!, i * classCount, classCount) === labels[row]) correct++;
+    if (argmax(final.heldOutScores[0]!, i * classCount, classCount) === labels[row]) correct++;
   });
-  return { cv, model: final.model, testAccuracy: correct / split.test.length, seconds: (performance.now() - started) / 1000 };
+  return { cv, model: final.models[0]!, testAccuracy: correct / split.test.length, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Top-1 accuracy of the integer model on int8 codes, ignoring the unknown decision. */

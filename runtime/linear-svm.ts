@@ -9,6 +9,9 @@
  * The solver visits the dual variables in an order drawn by a seeded generator, shrinks variables that sit at a
  * bound, and stops when the projected-gradient spread falls below `epsilon` on the full set, or after
  * `maxIterations` passes. Float64 throughout and a fixed visiting order make training deterministic.
+ *
+ * A regularization path (several C values in ascending order) starts each C from the dual solution of the previous
+ * one. That start is feasible because the dual's box only widens as C grows, and it cuts the passes needed.
  */
 
 import { SeededRandom } from './random.ts';
@@ -28,7 +31,7 @@ export interface LinearSvmOptions {
 export const DEFAULT_SVM_OPTIONS: Omit<LinearSvmOptions, 'C'> = {
   loss: 'squared-hinge',
   bias: 1,
-  epsilon: 0.01,
+  epsilon: 0.1,
   maxIterations: 1000,
   seed: 1,
 };
@@ -44,6 +47,8 @@ export interface BinarySvm {
   weights: Float64Array;
   bias: number;
   iterations: number;
+  /** Dual solution, for a warm start at a larger C. */
+  alpha: Float64Array;
 }
 
 export interface OneVsRestSvm {
@@ -54,8 +59,11 @@ export interface OneVsRestSvm {
   biases: Float64Array;
 }
 
-/** Trains one binary SVM; `targets[i]` is +1 or -1 for row i. */
-export function trainBinarySvm(x: FeatureMatrix, targets: Int8Array, options: LinearSvmOptions): BinarySvm {
+/**
+ * Trains one binary SVM; `targets[i]` is +1 or -1 for row i. `initialAlpha`, the dual solution at a smaller C,
+ * gives a warm start.
+ */
+export function trainBinarySvm(x: FeatureMatrix, targets: Int8Array, options: LinearSvmOptions, initialAlpha?: Float64Array): BinarySvm {
   const { rows, cols, data } = x;
   const { C, bias } = options;
   const upperBound = options.loss === 'hinge' ? C : Infinity;
@@ -63,7 +71,13 @@ export function trainBinarySvm(x: FeatureMatrix, targets: Int8Array, options: Li
 
   const w = new Float64Array(cols);
   let wBias = 0;
-  const alpha = new Float64Array(rows);
+  const alpha = initialAlpha ? Float64Array.from(initialAlpha, (value) => Math.min(value, upperBound)) : new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    if (alpha[i] === 0) continue;
+    const step = alpha[i]! * targets[i]!;
+    for (let k = 0, offset = i * cols; k < cols; k++) w[k]! += step * data[offset + k]!;
+    wBias += step * bias;
+  }
   const qDiagonal = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     let norm = bias * bias + diagonal;
@@ -144,21 +158,49 @@ export function trainBinarySvm(x: FeatureMatrix, targets: Int8Array, options: Li
     projectedMinOld = projectedMin >= 0 ? -Infinity : projectedMin;
   }
 
-  return { weights: w, bias: wBias * bias, iterations: iteration };
+  return { weights: w, bias: wBias * bias, iterations: iteration, alpha };
 }
 
 /** Trains one binary SVM per class, class c against all others; `labels[i]` is the class index of row i. */
 export function trainOneVsRest(x: FeatureMatrix, labels: ArrayLike<number>, classCount: number, options: LinearSvmOptions): OneVsRestSvm {
-  const weights = new Float64Array(classCount * x.cols);
-  const biases = new Float64Array(classCount);
-  const targets = new Int8Array(x.rows);
-  for (let c = 0; c < classCount; c++) {
-    for (let i = 0; i < x.rows; i++) targets[i] = labels[i] === c ? 1 : -1;
-    const binary = trainBinarySvm(x, targets, { ...options, seed: options.seed + c });
-    weights.set(binary.weights, c * x.cols);
-    biases[c] = binary.bias;
+  const { C, ...rest } = options;
+  return trainOneVsRestPath(x, labels, classCount, 0, classCount, [C], rest)[0]!;
+}
+
+/**
+ * Trains the one-vs-rest binary SVMs of classes `firstClass .. endClass - 1` along the regularization path `grid`
+ * (ascending). Returns one model per C whose `classCount` is the number of classes trained; class c uses the
+ * seed `options.seed + c`, so splitting the classes over several calls gives the same models.
+ */
+export function trainOneVsRestPath(
+  x: FeatureMatrix,
+  labels: ArrayLike<number>,
+  classCount: number,
+  firstClass: number,
+  endClass: number,
+  grid: readonly number[],
+  options: Omit<LinearSvmOptions, 'C'>,
+): OneVsRestSvm[] {
+  for (let i = 1; i < grid.length; i++) {
+    if (!(grid[i]! > grid[i - 1]!)) throw new Error(`C values must ascend, got ${grid.join(', ')}`);
   }
-  return { classCount, dims: x.cols, weights, biases };
+  if (!(firstClass >= 0 && firstClass < endClass && endClass <= classCount)) {
+    throw new Error(`invalid class range ${firstClass}..${endClass} for ${classCount} classes`);
+  }
+  const count = endClass - firstClass;
+  const models = grid.map(() => ({ classCount: count, dims: x.cols, weights: new Float64Array(count * x.cols), biases: new Float64Array(count) }));
+  const targets = new Int8Array(x.rows);
+  for (let c = firstClass; c < endClass; c++) {
+    for (let i = 0; i < x.rows; i++) targets[i] = labels[i] === c ? 1 : -1;
+    let alpha: Float64Array | undefined;
+    grid.forEach((C, g) => {
+      const binary = trainBinarySvm(x, targets, { ...options, C, seed: options.seed + c }, alpha);
+      alpha = binary.alpha;
+      models[g]!.weights.set(binary.weights, (c - firstClass) * x.cols);
+      models[g]!.biases[c - firstClass] = binary.bias;
+    });
+  }
+  return models;
 }
 
 /** Writes the decision values of every class for row `row` of `x` into `out`. */

@@ -1,0 +1,71 @@
+// The embedding cache: records survive a reopen, a torn record at the end is dropped, and keys keep caches apart.
+
+import { expect } from 'chai';
+import { appendFileSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { EmbeddingCache, recordBytes, sha256Hex } from '../../runtime/embedding-cache.ts';
+import type { FaceEmbedding } from '../../runtime/face-api-embedder.ts';
+
+const KEY = { model: 'test-model', preprocessing: 'test-steps', backend: 'wasm', dims: 3 };
+
+const embedding = (seed: number, detected = true): FaceEmbedding => ({
+  detected,
+  detectionScore: detected ? 0.5 + seed / 100 : 0,
+  box: [seed, seed + 1, 10, 12],
+  descriptor: Float32Array.of(seed, -seed, 0.25),
+  flippedDescriptor: Float32Array.of(seed / 2, seed / 4, -0.125),
+});
+
+describe('EmbeddingCache', () => {
+  it('returns what was put, after a reopen', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const hash = sha256Hex(new Uint8Array([1, 2, 3]));
+    const cache = EmbeddingCache.open(dir, KEY);
+    cache.put(hash, embedding(3, false));
+    cache.close();
+
+    const reopened = EmbeddingCache.open(dir, KEY);
+    const loaded = reopened.get(hash)!;
+    reopened.close();
+    expect(loaded.detected).to.equal(false);
+    expect(loaded.detectionScore).to.equal(0);
+    expect(loaded.box).to.deep.equal([3, 4, 10, 12]);
+    expect(Array.from(loaded.descriptor)).to.deep.equal([3, -3, 0.25]);
+    expect(Array.from(loaded.flippedDescriptor)).to.deep.equal([1.5, 0.75, -0.125]);
+  });
+
+  it('drops a torn record at the end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const cache = EmbeddingCache.open(dir, KEY);
+    cache.put(sha256Hex(new Uint8Array([1])), embedding(1));
+    cache.put(sha256Hex(new Uint8Array([2])), embedding(2));
+    cache.close();
+    appendFileSync(cache.binPath, new Uint8Array(10));
+
+    const reopened = EmbeddingCache.open(dir, KEY);
+    expect(reopened.size).to.equal(2);
+    reopened.close();
+    expect(statSync(cache.binPath).size).to.equal(2 * recordBytes(3));
+  });
+
+  it('keeps different keys in different files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const first = EmbeddingCache.open(dir, KEY);
+    const second = EmbeddingCache.open(dir, { ...KEY, preprocessing: 'other-steps' });
+    expect(second.binPath).to.not.equal(first.binPath);
+    first.put(sha256Hex(new Uint8Array([9])), embedding(9));
+    expect(second.has(sha256Hex(new Uint8Array([9])))).to.equal(false);
+    first.close();
+    second.close();
+  });
+
+  it('rejects a descriptor of the wrong length', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const cache = EmbeddingCache.open(dir, KEY);
+    const wrong = { ...embedding(1), descriptor: Float32Array.of(1, 2) };
+    expect(() => cache.put(sha256Hex(new Uint8Array([1])), wrong)).to.throw(/2 dimensions, the cache expects 3/);
+    cache.close();
+  });
+});
