@@ -22,14 +22,12 @@
 //   that raised it. NOTE: all top-level clock inputs rise together on each
 //   `step()`, so several unrelated input clocks are simulated as one.
 
-import { checkModuleRules } from '../compiler/checks/ir-rules.ts';
 import { mask, toBits, toInteger, typeName } from '../compiler/ir.ts';
-import type { Expr, Memory, ModuleIR, Register, Signal, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
-import { applyEdges, ClockDomain, type CompiledReadPort, type CompiledRegister, type CompiledWritePort } from './clock-domain.ts';
-import { compileExpr, type EvalContext } from './evaluate.ts';
-import { describeCloseNames, formatSourceLoc, SimError } from './errors.ts';
-import { flatten, type FlatAssign, type FlatMemory, type FlatNetlist, type FlatSignal } from './flatten.ts';
-import { orderCombinational, type CombNode } from './schedule.ts';
+import type { Memory, ModuleIR, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
+import { applyEdges } from './clock-domain.ts';
+import { CompiledDesign } from './compile.ts';
+import { describeCloseNames, SimError } from './errors.ts';
+import type { FlatMemory, FlatNetlist, FlatSignal } from './flatten.ts';
 import { VcdWriter, type VcdTarget } from './vcd-writer.ts';
 
 /** Receives the value of every signal, indexed like `netlist.signals`, at each clock edge. */
@@ -43,50 +41,27 @@ export const CLOCK_PERIOD = 10n;
 export class Simulator {
   readonly netlist: FlatNetlist;
 
+  private readonly design: CompiledDesign;
   private readonly values: bigint[];
-  private readonly slots = new Map<FlatSignal, number>();
   private readonly signalsByName = new Map<string, FlatSignal>();
   private readonly memoriesByName = new Map<string, FlatMemory>();
-  private readonly memoryWords = new Map<Memory, bigint[]>();
-  private readonly drivers = new Map<FlatSignal, FlatAssign | Register | FlatMemory>();
-
-  private readonly combinational: (() => void)[] = [];
-  private readonly registers: CompiledRegister[] = [];
-  private readonly readPorts: CompiledReadPort[] = [];
-  private readonly writePorts: CompiledWritePort[] = [];
-  private readonly asyncResetNodes: CombNode[] = [];
-  private readonly primaryClocks = new Set<number>();
-  private readonly primaryDomains: ClockDomain[] = [];
-  private readonly derivedDomains: ClockDomain[] = [];
-  private readonly asyncResetInputs = new Set<number>();
   private readonly listeners: SampleListener[] = [];
 
   private dirty = true;
   private cycleCount = 0;
 
   constructor(module: ModuleIR) {
-    checkHierarchy(module);
-    this.netlist = flatten(module);
-    this.values = this.netlist.signals.map(() => 0n);
+    const design = new CompiledDesign(module);
+    this.design = design;
+    this.netlist = design.netlist;
+    this.values = design.values;
 
-    this.netlist.signals.forEach((signal, slot) => {
-      this.slots.set(signal, slot);
+    for (const signal of this.netlist.signals) {
       this.signalsByName.set(signal.name, signal);
-    });
+    }
     for (const memory of this.netlist.memories) {
       this.memoriesByName.set(memory.name, memory);
-      this.memoryWords.set(memory, initialWords(memory));
     }
-
-    const context: EvalContext = {
-      values: this.values,
-      slotOf: (signal) => this.slotOf(signal),
-      wordsOf: (memory) => this.wordsOf(memory),
-    };
-    this.compileRegisters(context);
-    this.compileMemories(context);
-    this.compileCombinational(context);
-    this.buildClockDomains();
   }
 
   /** Number of clock cycles stepped so far. */
@@ -137,7 +112,7 @@ export class Simulator {
   /** Reads one memory word as an integer (negative for a signed memory whose sign bit is set). */
   readMemory(name: string, addr: bigint | number): bigint {
     const memory = this.memory(name);
-    const words = this.wordsOf(memory);
+    const words = this.design.wordsOf(memory);
     return toInteger(words[this.memoryIndex(memory, addr)], memory.type);
   }
 
@@ -146,7 +121,7 @@ export class Simulator {
     const memory = this.memory(name);
     const what = `word ${addr} of memory '${name}'`;
     const pattern = patternOf(what, memory.type, toBigInt(what, value));
-    this.wordsOf(memory)[this.memoryIndex(memory, addr)] = pattern;
+    this.design.wordsOf(memory)[this.memoryIndex(memory, addr)] = pattern;
     this.dirty = true;
   }
 
@@ -176,7 +151,7 @@ export class Simulator {
   driverLoc(name: string): SourceLoc | undefined {
     let signal = this.signal(name);
     for (;;) {
-      const driver = this.drivers.get(signal);
+      const driver = this.design.drivers.get(signal);
       if (driver === undefined) {
         return signal.loc;
       }
@@ -217,8 +192,8 @@ export class Simulator {
     const start = BigInt(this.cycleCount) * CLOCK_PERIOD;
     this.emit(start);
 
-    const derivedBefore = this.derivedDomains.map((domain) => this.values[domain.clockSlot]);
-    applyEdges(this.primaryDomains, this.values);
+    const derivedBefore = this.design.derivedDomains.map((domain) => this.values[domain.clockSlot]);
+    applyEdges(this.design.primaryDomains, this.values);
     this.dirty = true;
     this.applyDerivedEdges(derivedBefore);
     this.cycleCount++;
@@ -243,13 +218,13 @@ export class Simulator {
   // sampled directly are sure to agree with it.
   private applyDerivedEdges(before: bigint[]): void {
     let previous = before;
-    for (let round = 0; this.derivedDomains.length > 0; round++) {
-      if (round > this.derivedDomains.length) {
+    for (let round = 0; this.design.derivedDomains.length > 0; round++) {
+      if (round > this.design.derivedDomains.length) {
         throw new SimError('register clocks keep rising within one step; check for a register that clocks itself');
       }
       this.settle();
-      const current = this.derivedDomains.map((domain) => this.values[domain.clockSlot]);
-      const rising = this.derivedDomains.filter((_, i) => previous[i] === 0n && current[i] === 1n);
+      const current = this.design.derivedDomains.map((domain) => this.values[domain.clockSlot]);
+      const rising = this.design.derivedDomains.filter((_, i) => previous[i] === 0n && current[i] === 1n);
       if (rising.length === 0) {
         return;
       }
@@ -263,7 +238,7 @@ export class Simulator {
     if (!this.dirty) {
       return;
     }
-    for (const update of this.combinational) {
+    for (const update of this.design.combinational) {
       update();
     }
     this.dirty = false;
@@ -276,15 +251,15 @@ export class Simulator {
   }
 
   private setClocks(bit: bigint): void {
-    for (const slot of this.primaryClocks) {
+    for (const slot of this.design.primaryClocks) {
       this.values[slot] = bit;
     }
     this.dirty = true;
   }
 
   private assignInput(signal: FlatSignal, pattern: bigint): void {
-    const slot = this.slotOf(signal);
-    if (this.asyncResetInputs.has(slot)) {
+    const slot = this.design.slotOf(signal);
+    if (this.design.asyncResetInputs.has(slot)) {
       // Settle before and after, so an asynchronous reset acts on every change of this input.
       this.settle();
       this.values[slot] = pattern;
@@ -298,7 +273,7 @@ export class Simulator {
 
   private bitsOf(signal: FlatSignal): bigint {
     this.settle();
-    return this.values[this.slotOf(signal)];
+    return this.values[this.design.slotOf(signal)];
   }
 
   private inputSignal(name: string): FlatSignal {
@@ -309,7 +284,7 @@ export class Simulator {
         `'${name}' is ${KIND_NAMES[signal.kind]}, not a top-level input, so it cannot be set (inputs: ${inputs.join(', ') || 'none'})`,
       );
     }
-    if (this.primaryClocks.has(this.slotOf(signal))) {
+    if (this.design.primaryClocks.has(this.design.slotOf(signal))) {
       throw new SimError(`'${name}' is a clock, which step() drives; it cannot be set`);
     }
     return signal;
@@ -332,241 +307,6 @@ export class Simulator {
     }
     return Number(index);
   }
-
-  private slotOf(signal: { name: string }): number {
-    const slot = this.slots.get(signal as FlatSignal);
-    if (slot === undefined) {
-      throw new SimError(`internal error: signal '${signal.name}' is not part of the flattened netlist`);
-    }
-    return slot;
-  }
-
-  private wordsOf(memory: Memory): bigint[] {
-    const words = this.memoryWords.get(memory);
-    if (words === undefined) {
-      throw new SimError(`internal error: memory '${memory.name}' is not part of the flattened netlist`);
-    }
-    return words;
-  }
-
-  private setDriver(signal: FlatSignal, driver: FlatAssign | Register | FlatMemory, loc: SourceLoc | undefined): void {
-    const previous = this.drivers.get(signal);
-    if (previous !== undefined) {
-      throw new SimError(`signal '${signal.name}' has more than one driver (the other one is at ${formatSourceLoc(previous.loc)})`, loc);
-    }
-    if (signal.kind === 'input') {
-      throw new SimError(`top-level input '${signal.name}' cannot also be driven by the design`, loc);
-    }
-    this.drivers.set(signal, driver);
-  }
-
-  private compileRegisters(context: EvalContext): void {
-    for (const register of this.netlist.registers) {
-      const signal = register.signal as FlatSignal;
-      const slot = this.slotOf(signal);
-      this.setDriver(signal, register, register.loc);
-      if (register.enable) {
-        expectExprType(register.enable, UINT1, `enable of register '${signal.name}'`);
-      }
-
-      const init = initPattern(`init of register '${signal.name}'`, signal.type, register.init, register.loc);
-      this.values[slot] = init;
-
-      let resetActive: (() => boolean) | undefined;
-      if (register.reset) {
-        const { reset } = register;
-        if (reset.signal.type.width !== 1) {
-          throw new SimError(`reset '${reset.signal.name}' of register '${signal.name}' must be 1 bit wide`, register.loc);
-        }
-        const resetSlot = this.slotOf(reset.signal);
-        const activeBit = reset.activeLow ? 0n : 1n;
-        const isActive = () => this.values[resetSlot] === activeBit;
-        resetActive = isActive;
-
-        // While an asynchronous reset is active, its register is forced to
-        // init as part of settling, after the logic that computes the reset.
-        if (reset.async) {
-          this.asyncResetNodes.push({
-            output: slot,
-            inputs: [resetSlot],
-            loc: register.loc,
-            update: () => {
-              if (isActive()) {
-                this.values[slot] = init;
-              }
-            },
-          });
-        }
-      }
-
-      this.registers.push({
-        slot,
-        clock: register.clock,
-        loc: register.loc,
-        init,
-        next: compileExpr(register.next, context),
-        enable: register.enable && compileExpr(register.enable, context),
-        resetActive,
-      });
-    }
-  }
-
-  private compileMemories(context: EvalContext): void {
-    for (const memory of this.netlist.memories) {
-      const words = this.wordsOf(memory);
-
-      for (const port of memory.writePorts) {
-        expectExprType(port.enable, UINT1, `write enable of memory '${memory.name}'`);
-        this.writePorts.push({
-          clock: port.clock,
-          loc: port.loc,
-          words,
-          enable: compileExpr(port.enable, context),
-          addr: compileExpr(port.addr, context),
-          data: compileExpr(port.data, context),
-        });
-      }
-
-      for (const port of memory.readPorts) {
-        const data = port.data as FlatSignal;
-        this.setDriver(data, memory, port.loc);
-        if (port.enable) {
-          expectExprType(port.enable, UINT1, `read enable of memory '${memory.name}'`);
-        }
-        if (data.type.width !== memory.type.width || data.type.signed !== memory.type.signed) {
-          throw new SimError(
-            `read data '${data.name}' is ${typeName(data.type)} but memory '${memory.name}' stores ${typeName(memory.type)}`,
-            port.loc,
-          );
-        }
-        this.readPorts.push({
-          slot: this.slotOf(data),
-          clock: port.clock,
-          loc: port.loc,
-          words,
-          enable: port.enable && compileExpr(port.enable, context),
-          addr: compileExpr(port.addr, context),
-        });
-      }
-    }
-  }
-
-  private compileCombinational(context: EvalContext): void {
-    const nodes: CombNode[] = [];
-
-    for (const assign of this.netlist.assigns) {
-      this.setDriver(assign.target, assign, assign.loc);
-      const slot = this.slotOf(assign.target);
-      const value = compileExpr(assign.value, context);
-      nodes.push({
-        output: slot,
-        inputs: referencedSlots(assign.value, (signal) => this.slotOf(signal)),
-        loc: assign.loc,
-        update: () => {
-          this.values[slot] = value();
-        },
-      });
-    }
-
-    nodes.push(...this.asyncResetNodes);
-
-    const order = orderCombinational(nodes, (slot) => this.netlist.signals[slot].name);
-    for (const node of order) {
-      this.combinational.push(node.update);
-    }
-    this.findAsyncResetInputs(nodes);
-  }
-
-  // Groups registers and memory ports by the signal their clock comes from,
-  // through port connections and plain renaming assigns: a top-level input,
-  // which step() drives, or a register (a divided clock).
-  private buildClockDomains(): void {
-    const domains = new Map<number, ClockDomain>();
-    const domainOf = (clock: Signal, loc: SourceLoc | undefined): ClockDomain => {
-      const root = this.clockSource(clock as FlatSignal, loc);
-      const slot = this.slotOf(root);
-      let domain = domains.get(slot);
-      if (domain === undefined) {
-        domain = new ClockDomain(slot);
-        domains.set(slot, domain);
-        if (root.kind === 'input') {
-          this.primaryClocks.add(slot);
-          this.primaryDomains.push(domain);
-        } else {
-          this.derivedDomains.push(domain);
-        }
-      }
-      return domain;
-    };
-
-    for (const register of this.registers) {
-      domainOf(register.clock, register.loc).registers.push(register);
-    }
-    for (const port of this.readPorts) {
-      domainOf(port.clock, port.loc).readPorts.push(port);
-    }
-    for (const port of this.writePorts) {
-      domainOf(port.clock, port.loc).writePorts.push(port);
-    }
-  }
-
-  private clockSource(clock: FlatSignal, loc: SourceLoc | undefined): FlatSignal {
-    if (clock.type.width !== 1) {
-      throw new SimError(`clock '${clock.name}' must be 1 bit wide, not ${typeName(clock.type)}`, loc);
-    }
-    let signal = clock;
-    for (;;) {
-      const driver = this.drivers.get(signal);
-      if (driver === undefined || !('target' in driver) || driver.value.kind !== 'ref') {
-        break;
-      }
-      signal = driver.value.signal as FlatSignal;
-    }
-    if (signal.kind !== 'input' && signal.kind !== 'reg') {
-      throw new SimError(
-        `clock '${clock.name}' is driven by logic at ${formatSourceLoc(this.drivers.get(signal)?.loc ?? signal.loc)}; ` +
-          'the simulator supports only clocks that come from a top-level input or a register',
-        loc,
-      );
-    }
-    return signal;
-  }
-
-  // Finds the top-level inputs that reach an asynchronous reset through
-  // combinational logic, whose changes must therefore settle at once.
-  private findAsyncResetInputs(nodes: readonly CombNode[]): void {
-    const producers = new Map(nodes.map((node) => [node.output, node]));
-    const pending = this.netlist.registers.filter((r) => r.reset?.async).map((r) => this.slotOf(r.reset!.signal));
-    const seen = new Set<number>();
-
-    while (pending.length > 0) {
-      const slot = pending.pop()!;
-      if (seen.has(slot)) {
-        continue;
-      }
-      seen.add(slot);
-      if (this.netlist.signals[slot].kind === 'input') {
-        this.asyncResetInputs.add(slot);
-      }
-      pending.push(...(producers.get(slot)?.inputs ?? []));
-    }
-  }
-}
-
-const UINT1: Type = { width: 1, signed: false };
-
-/** Checks every module of the hierarchy once against the IR typing rules, which the operator functions rely on. */
-function checkHierarchy(top: ModuleIR): void {
-  const checked = new Set<ModuleIR>();
-  const visit = (module: ModuleIR): void => {
-    if (checked.has(module)) {
-      return;
-    }
-    checked.add(module);
-    checkModuleRules(module);
-    module.instances.forEach((instance) => visit(instance.module));
-  };
-  visit(top);
 }
 
 const KIND_NAMES: Record<SignalKind, string> = {
@@ -577,20 +317,6 @@ const KIND_NAMES: Record<SignalKind, string> = {
   instout: 'an instance output',
   memdata: 'the data of a memory read port',
 };
-
-function initialWords(memory: Memory): bigint[] {
-  if (!Number.isSafeInteger(memory.depth) || memory.depth < 1) {
-    throw new SimError(`memory '${memory.name}' has invalid depth ${memory.depth}`, memory.loc);
-  }
-  if (memory.init.length > memory.depth) {
-    throw new SimError(`memory '${memory.name}' has ${memory.init.length} init words but depth ${memory.depth}`, memory.loc);
-  }
-  const words = new Array<bigint>(memory.depth).fill(0n);
-  memory.init.forEach((word, i) => {
-    words[i] = initPattern(`init word ${i} of memory '${memory.name}'`, memory.type, word, memory.loc);
-  });
-  return words;
-}
 
 /** Converts an integer in the range of `type` to its bit pattern. */
 function patternOf(what: string, type: Type, value: bigint): bigint {
@@ -603,18 +329,6 @@ function patternOf(what: string, type: Type, value: bigint): bigint {
   throw new SimError(`value ${value} for ${what} is out of range: ${typeName(type)} values are ${min} to ${max}`);
 }
 
-/**
- * Converts an init value from the IR to a bit pattern. The IR stores bit
- * patterns, but a negative integer in a signed type's range is accepted too.
- */
-function initPattern(what: string, type: Type, value: bigint, loc: SourceLoc | undefined): bigint {
-  const min = type.signed ? -(1n << BigInt(type.width - 1)) : 0n;
-  if (value >= min && value <= mask(type.width)) {
-    return toBits(value, type.width);
-  }
-  throw new SimError(`${what} is ${value}, which is neither a ${typeName(type)} value nor its bit pattern`, loc);
-}
-
 function toBigInt(what: string, value: bigint | number): bigint {
   if (typeof value === 'bigint') {
     return value;
@@ -625,42 +339,3 @@ function toBigInt(what: string, value: bigint | number): bigint {
   throw new SimError(`value ${String(value)} for ${what} is not an integer within ±2^53; pass a bigint instead`);
 }
 
-function expectExprType(expr: Expr, type: Type, what: string): void {
-  if (expr.type.width !== type.width || expr.type.signed !== type.signed) {
-    throw new SimError(`${what} is ${typeName(expr.type)}, expected ${typeName(type)}`, expr.loc);
-  }
-}
-
-function referencedSlots(expr: Expr, slotOf: (signal: { name: string }) => number): number[] {
-  const slots: number[] = [];
-  const visit = (node: Expr): void => {
-    switch (node.kind) {
-      case 'const':
-        return;
-      case 'ref':
-        slots.push(slotOf(node.signal));
-        return;
-      case 'unary': case 'extend': case 'slice': case 'cast':
-        visit(node.arg);
-        return;
-      case 'binary':
-        visit(node.left);
-        visit(node.right);
-        return;
-      case 'concat':
-        node.parts.forEach(visit);
-        return;
-      case 'mux':
-        visit(node.sel);
-        visit(node.whenTrue);
-        visit(node.whenFalse);
-        return;
-      case 'memread':
-        // Memory words change only on clock edges, so only the address is a combinational input.
-        visit(node.addr);
-        return;
-    }
-  };
-  visit(expr);
-  return slots;
-}
