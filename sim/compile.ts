@@ -1,7 +1,7 @@
 // Compiles a module hierarchy into the state and closures that the
-// Simulator runs: flattens it, gives every signal a slot in one array of bit
-// patterns, orders the combinational updates, and groups registers and
-// memory ports into clock domains.
+// Simulator runs. It flattens the hierarchy, gives every signal a slot in one
+// array of bit patterns, orders the combinational updates, and groups
+// registers and memory ports into clock domains.
 
 import { checkModuleRules } from '../compiler/checks/ir-rules.ts';
 import { mask, toBits, typeName } from '../compiler/ir.ts';
@@ -12,7 +12,7 @@ import { formatSourceLoc, SimError } from './errors.ts';
 import { flatten, type FlatAssign, type FlatMemory, type FlatNetlist, type FlatSignal } from './flatten.ts';
 import { orderCombinational, type CombNode } from './schedule.ts';
 
-/** What drives a signal: an assign, a register, or a memory through one of its read ports. */
+/** The driver of a signal: an assign, a register, or a memory through one of its read ports. */
 export type Driver = FlatAssign | Register | FlatMemory;
 
 export class CompiledDesign {
