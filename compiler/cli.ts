@@ -7,6 +7,7 @@ import { HdlError, HdlErrors } from './errors.ts';
 import { buildOutputs, loadDesign, UsageError, writeOutputs } from './build.ts';
 import { runSim, simHelp } from './sim-command.ts';
 import { fuzzHelp, runFuzzCommand } from '../sim/fuzz/command.ts';
+import { runSynth, synthHelp } from './synth/command.ts';
 
 interface Command {
   readonly summary: string;
@@ -63,6 +64,7 @@ export const commands: Record<string, Command> = {
   build: { summary: 'elaborate a design and write its Verilog', help: buildHelp, run: runBuild },
   sim: { summary: 'simulate a design, optionally against Icarus Verilog', help: simHelp, run: runSim },
   fuzz: { summary: 'fuzz the simulator against Icarus Verilog with random designs', help: fuzzHelp, run: runFuzzCommand },
+  synth: { summary: 'synthesize, place and route for an iCE40 and report resources and speed', help: synthHelp, run: runSynth },
 };
 
 function mainHelp(): string {
