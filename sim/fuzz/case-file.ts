@@ -1,11 +1,12 @@
 // Fuzz case files: a minimal failing design written as JSON, so that it can
 // be read, replayed by the regression test and shrunk again.
 //
-// A file contains the recipe, the stimulus (one object per cycle, input id to a
-// decimal integer), whether the design was checked inside the batch wrapper,
-// the failure the fuzzer saw (both values of the first differing output, or
-// the error), the emitted Verilog for reading, and for a known Icarus
-// difference an explanation and the name of its workaround (see known.ts).
+// A file contains the recipe and the stimulus (one object per cycle, input
+// id to a decimal integer). It records whether the design was checked inside
+// the batch wrapper and the failure the fuzzer saw: both values of the first
+// differing output, or the error. The emitted Verilog is included for
+// reading. A known Icarus difference adds an explanation and the name of its
+// workaround (see known.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import type { Stimulus } from '../stimulus.ts';
 import { buildModule } from './build.ts';
 import type { FuzzCase, Outcome } from './check.ts';
 import { fitStimulus } from './check.ts';
-import type { Recipe } from './recipe.ts';
+import { recipeOps, type Recipe } from './recipe.ts';
 
 export interface RecordedFailure {
   readonly kind: 'mismatch' | 'error';
@@ -37,6 +38,8 @@ export interface CaseFile {
   readonly explanation?: string;
   /** For a known Icarus difference: the name of the Verilog rewrite in known.ts that avoids the Icarus bug. */
   readonly workaround?: string;
+  /** For a bug in hdlc: what was wrong and where, written by the engineer who diagnosed it. */
+  readonly diagnosis?: string;
   readonly wrapped: boolean;
   readonly failure: RecordedFailure;
   readonly recipe: Recipe;
@@ -136,41 +139,33 @@ export function listCaseFiles(dir: string): string[] {
     .map((name) => path.join(dir, name));
 }
 
-const REF_PATTERN = /^[a-z]\d+(\.[a-z]\d+)?$/;
-const INTEGER_PATTERN = /^-?\d+$/;
-
 /**
- * Returns the shape of a recipe as a string: its structure with ids numbered
- * in order of appearance and with names, widths, constants and bit positions
- * left out. Two minimal cases of one bug usually share a shape, so the
- * fuzzer writes one file per shape.
+ * Returns the features of a minimal case as a string: the kind of failure,
+ * the operators of its nodes, the kinds of its registers and memories, and
+ * the same for its children, each set sorted. Minimal cases of one bug
+ * usually share their features even where their wiring differs, so the
+ * fuzzer writes one file per feature set. Two bugs with one feature set are
+ * distinguished only by their seeds in the fuzz log.
  */
 export function caseSignature(recipe: Recipe, failure: RecordedFailure): string {
-  const ids = new Map<string, string>();
-  const canonical = (id: string): string => {
-    let name = ids.get(id);
-    if (name === undefined) {
-      name = `#${ids.size}`;
-      ids.set(id, name);
+  const features = new Set<string>();
+  const visit = (r: Recipe, prefix: string): void => {
+    for (const op of recipeOps({ ...r, children: [] })) {
+      features.add(`${prefix}${op}`);
     }
-    return name;
+    for (const register of r.registers) {
+      let reset = 'no-reset';
+      if (register.reset) {
+        reset = `${register.reset.async ? 'async' : 'sync'}-${register.reset.activeLow ? 'low' : 'high'}`;
+      }
+      features.add(`${prefix}register:${reset}${register.enable === undefined ? '' : ':enable'}`);
+    }
+    for (const memory of r.memories) {
+      features.add(`${prefix}${memory.rom ? 'rom' : 'ram'}${memory.writes.length > 0 ? ':write' : ''}`);
+    }
+    r.children.forEach((child) => visit(child, `${prefix}child.`));
   };
-  const omitted = new Set(['name', 'width', 'depth', 'amount', 'hi', 'lo', 'index', 'init', 'imm']);
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) {
-      return value.map(walk);
-    }
-    if (typeof value === 'object' && value !== null) {
-      const entries = Object.entries(value).filter(([key, v]) => !omitted.has(key) && v !== undefined);
-      return Object.fromEntries(entries.map(([key, v]) => [key, walk(v)]));
-    }
-    if (typeof value === 'string' && REF_PATTERN.test(value)) {
-      return value.split('.').map(canonical).join('.');
-    }
-    if (typeof value === 'string' && INTEGER_PATTERN.test(value)) {
-      return '#';
-    }
-    return value;
-  };
-  return JSON.stringify({ failure: failure.kind === 'error' ? `error:${failure.stage}` : 'mismatch', recipe: walk(recipe) });
+  visit(recipe, '');
+  const kind = failure.kind === 'error' ? `error:${failure.stage}` : 'mismatch';
+  return [kind, ...[...features].sort()].join(' ');
 }

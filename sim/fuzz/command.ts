@@ -97,7 +97,7 @@ class ProgressReporter {
 
 export function formatReport(report: FuzzReport): string {
   const lines = [
-    `hdlc fuzz: ${report.designs} designs, ${report.cycles} cycles checked, ${report.findings.length} failure(s) `
+    `hdlc fuzz: ${report.designs} design(s), ${report.cycles} cycles checked, ${report.findings.length} failure(s) `
       + `(${report.explained} explained by known Icarus differences, ${report.unexplained} unexplained), ${report.seconds.toFixed(1)} s`,
   ];
   for (const finding of report.findings.filter((f) => f.explainedBy === undefined)) {

@@ -196,6 +196,7 @@ function* recipeCandidates(recipe: Recipe): Generator<Recipe> {
     }
   }
   yield* hoistedNodes(recipe);
+  yield* hoistedOutputs(recipe);
   for (let i = 0; i < recipe.inputs.length; i++) {
     yield emit({ ...recipe, inputs: without(recipe.inputs, i) });
   }
@@ -233,6 +234,20 @@ function* hoistedNodes(recipe: Recipe): Generator<Recipe> {
     const operands = [...new Set(nodeRefs(node))];
     for (const operand of operands) {
       yield prune(renameRefs(recipe, (ref) => (refOwner(ref) === node.id ? operand : ref)));
+    }
+  }
+}
+
+/** Points one output at an operand of the node it reads, leaving other uses of that node alone. */
+function* hoistedOutputs(recipe: Recipe): Generator<Recipe> {
+  for (let i = 0; i < recipe.outputs.length; i++) {
+    const output = recipe.outputs[i];
+    const node = recipe.nodes.find((n) => n.id === refOwner(output.ref));
+    if (!node) {
+      continue;
+    }
+    for (const operand of new Set(nodeRefs(node))) {
+      yield prune({ ...recipe, outputs: replaceAt(recipe.outputs, i, { ...output, ref: operand }) });
     }
   }
 }
@@ -522,15 +537,16 @@ export function prune(recipe: Recipe): Recipe {
     }
   }
 
-  const usedChildren = new Set(recipe.nodes.filter((n) => live.has(n.id) && n.op === 'instance').map((n) => (n as { child: number }).child));
+  const liveNodes = recipe.nodes.filter((node) => live.has(node.id)).map((node) => withoutMissingPorts(node, recipe.children));
+  // Unused children go, and instance nodes are renumbered to the children that stay.
+  const usedChildren = [...new Set(liveNodes.flatMap((node) => (node.op === 'instance' ? [node.child] : [])))].sort((a, b) => a - b);
   const kept: Recipe = {
     ...recipe,
     inputs: recipe.inputs.filter((input) => live.has(input.id)),
     registers: recipe.registers.filter((register) => live.has(register.id)),
     memories: recipe.memories.filter((memory) => live.has(memory.id)),
-    nodes: recipe.nodes.filter((node) => live.has(node.id)).map((node) => withoutMissingPorts(node, recipe.children)),
-    // Children keep their indexes; an unused one is emptied rather than removed.
-    children: recipe.children.map((child, index) => (usedChildren.has(index) ? child : { ...child, inputs: [], registers: [], memories: [], nodes: [], outputs: [] })),
+    nodes: liveNodes.map((node) => (node.op === 'instance' ? { ...node, child: usedChildren.indexOf(node.child) } : node)),
+    children: usedChildren.map((index) => recipe.children[index]),
   };
   return renameRefs(kept, (ref) => (resolves(kept, ref) ? ref : ZERO_REF));
 }
