@@ -4,6 +4,8 @@
 // before its weights file exists. Biases are drawn from [-2^20, 2^20], far
 // inside the bound that parseIntModel enforces.
 
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { SeededRandom } from '../../runtime/random.ts';
 import { INT_MODEL_FORMAT, INT_MODEL_VERSION, parseIntModel, type IntModel } from '../../runtime/integer-model.ts';
 
@@ -35,4 +37,16 @@ export function randomModel(classes: number, dims: number, seed: number): IntMod
 export function randomEmbeddings(count: number, dims: number, seed: number): Int8Array[] {
   const random = new SeededRandom(seed);
   return Array.from({ length: count }, () => Int8Array.from({ length: dims }, () => random.integer(-128, 127)));
+}
+
+// Run directly, writes a random weights file:
+// npx tsx compiler/synth/random-model.ts OUT.json CLASSES DIMS SEED
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [out, classes, dims, seed] = process.argv.slice(2);
+  if (!out || !classes || !dims || !seed) {
+    console.error('usage: npx tsx compiler/synth/random-model.ts OUT.json CLASSES DIMS SEED');
+    process.exit(2);
+  }
+  writeFileSync(out, JSON.stringify(randomModelJson(Number(classes), Number(dims), Number(seed))) + '\n');
+  console.log(`wrote a random ${classes} x ${dims} model (seed ${seed}) to ${out}`);
 }
