@@ -121,7 +121,10 @@ export class RecipeBuilder {
     }
     for (const output of this.recipe.outputs) {
       const value = this.ref(output.ref);
-      this.module.output(output.id, value.type).set(value);
+      const handle = this.module.output(output.id, value.type);
+      handle.set(value);
+      // A later output may read this one, as Verilog allows.
+      this.values.set(output.id, handle);
     }
     return this.module;
   }

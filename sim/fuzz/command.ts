@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../compiler/build.ts';
 import { KNOWN_ICARUS_DIR, loadKnownDifferences } from './known.ts';
-import { runFuzz, type FuzzProgress, type FuzzReport } from './run.ts';
+import { describeOutcome, runFuzz, type FuzzProgress, type FuzzReport } from './run.ts';
 
 export const fuzzHelp = `Usage: hdlc fuzz [--seeds N] [--seed S] [--cycles C] [--out DIR] [options]
 
@@ -101,8 +101,9 @@ export function formatReport(report: FuzzReport): string {
       + `(${report.explained} explained by known Icarus differences, ${report.unexplained} unexplained), ${report.seconds.toFixed(1)} s`,
   ];
   for (const finding of report.findings.filter((f) => f.explainedBy === undefined)) {
-    const where = finding.file ? `: ${finding.file}${finding.duplicate ? ' (same shape)' : ''}` : '';
-    lines.push(`  seed ${finding.seed}${finding.wrapped ? ' (only inside the batch wrapper)' : ''}${where}`);
+    const wrapped = finding.wrapped ? ' (only inside the batch wrapper)' : '';
+    const where = finding.file ? `${finding.file}${finding.duplicate ? ' (same features)' : ''}` : describeOutcome(finding.outcome);
+    lines.push(`  seed ${finding.seed}${wrapped}: ${where}`);
   }
   return lines.join('\n');
 }

@@ -455,10 +455,18 @@ class RecipeGenerator {
         chosen.push(register.id);
       }
     }
-    if (chosen.length === 0) {
+    if (chosen.length === 0 || this.chance(10)) {
       chosen.push(this.pickRef());
     }
-    return chosen.map((ref, index) => ({ id: `o${index}`, ref }));
+    const outputs = chosen.map((ref, index) => ({ id: `o${index}`, ref }));
+    // Now and then an output that reads another output, or an input directly.
+    if (this.chance(10)) {
+      outputs.push({ id: `o${outputs.length}`, ref: this.pick(outputs).id });
+    }
+    if (this.chance(10)) {
+      outputs.push({ id: `o${outputs.length}`, ref: this.pick(recipe.inputs).id });
+    }
+    return outputs;
   }
 }
 

@@ -116,6 +116,7 @@ export interface MemoryRecipe {
 
 export interface OutputRecipe {
   readonly id: string;
+  /** Any value, or an earlier output. */
   readonly ref: Ref;
 }
 

@@ -4,8 +4,9 @@
 //    module, or only inside the batch wrapper.
 // 2. Ask the known Icarus differences (known.ts) whether one explains it.
 // 3. Otherwise shrink it, and write the minimal case to the output folder,
-//    one file per case shape (see caseSignature). A shape that is already
-//    on file, from this run or an earlier one, is reported as a duplicate.
+//    one file per feature set (see caseSignature). A minimal case whose
+//    features are already on file, from this run or an earlier one, is
+//    reported as a duplicate and not written.
 // Shrinking costs tens to hundreds of Icarus runs, so only the first
 // `maxShrinks` unexplained failures of a run are shrunk; the seeds of the
 // others are listed, and `hdlc fuzz --seed S` shrinks one of them.
@@ -200,7 +201,7 @@ class FuzzRun {
     }
 
     if (this.shrinks >= this.options.maxShrinks) {
-      this.log(`seed ${seed}: not shrunk, because ${this.options.maxShrinks} failures were shrunk already; run 'hdlc fuzz --seed ${seed}' to shrink it`);
+      this.log(`seed ${seed}: not shrunk, because the limit of ${this.options.maxShrinks} shrunk failure(s) was reached; run 'hdlc fuzz --seed ${seed}' to shrink it`);
       this.findings.push({ seed, outcome, wrapped });
       return;
     }
@@ -215,7 +216,7 @@ class FuzzRun {
     const signature = caseSignature(minimal.recipe, file.failure);
     const existing = this.signatures.get(signature);
     if (existing) {
-      this.log(`seed ${seed}: same shape as ${existing}; not written again`);
+      this.log(`seed ${seed}: same features as ${existing}; not written again`);
       this.findings.push({ ...finding, file: existing, duplicate: true });
       return;
     }

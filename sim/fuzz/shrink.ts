@@ -554,10 +554,11 @@ export function prune(recipe: Recipe): Recipe {
 /** The reference that a recipe writes for a value that reads as zero: it names nothing, so the builder reads UInt(1) 0. */
 export const ZERO_REF = 'zero';
 
-/** Returns whether `ref` names an input, register, node or instance output of `recipe`. */
+/** Returns whether `ref` names an input, register, node, instance output or output of `recipe`. */
 function resolves(recipe: Recipe, ref: Ref): boolean {
   const owner = refOwner(ref);
-  if (recipe.inputs.some((input) => input.id === owner) || recipe.registers.some((register) => register.id === owner)) {
+  const named = (items: readonly { id: string }[]): boolean => items.some((item) => item.id === owner);
+  if (named(recipe.inputs) || named(recipe.registers) || named(recipe.outputs)) {
     return ref === owner;
   }
   const node = recipe.nodes.find((n) => n.id === owner);
