@@ -17,7 +17,7 @@
 // compared through a compact per-cycle log.
 
 import { readFileSync } from 'node:fs';
-import { createToken, EmbeddedActionsParser, Lexer, type IToken, type TokenType } from 'chevrotain';
+import { createToken, EmbeddedActionsParser, Lexer, type IOrAlt, type IToken, type TokenType } from 'chevrotain';
 import { extendVcdBits, VcdData, type VcdScope, type VcdTimescale, type VcdTrace, type VcdVariable } from './vcd-data.ts';
 
 export class VcdParseError extends Error {
@@ -103,17 +103,42 @@ class VcdParser extends EmbeddedActionsParser {
     return this.contents;
   }
 
+  // The alternatives are built once, not on every item: under tsx each new
+  // arrow function is also renamed with Object.defineProperty, which made
+  // parsing several times slower.
+  private itemAlternatives: IOrAlt<unknown>[] | undefined;
+
   readonly file = this.RULE('file', () => {
     this.MANY(() => {
-      this.OR([
+      this.OR((this.itemAlternatives ??= [
         { ALT: () => this.SUBRULE(this.declaration) },
-        { ALT: () => this.SUBRULE(this.bodyItem) },
-      ]);
+        { ALT: () => this.timestamp(this.CONSUME(Timestamp)) },
+        { ALT: () => this.scalarChange(this.CONSUME(ScalarChange)) },
+        {
+          ALT: () => {
+            const value = this.CONSUME(VectorValue);
+            const id = this.CONSUME(IdCode);
+            this.ACTION(() => this.change(id, id.image, extendVcdBits(value.image.slice(1), this.sizeOf(id, id.image))));
+          },
+        },
+        {
+          ALT: () => {
+            const value = this.CONSUME(RealValue);
+            const id = this.CONSUME2(IdCode);
+            this.ACTION(() => this.change(id, id.image, value.image.slice(1)));
+          },
+        },
+        // $dumpvars, $dumpon and the like only group the changes up to their $end.
+        { ALT: () => this.CONSUME(DumpCommand) },
+        { ALT: () => this.CONSUME(SectionEnd) },
+      ]));
     });
   });
 
+  private declarationAlternatives: IOrAlt<IToken>[] | undefined;
+
   private readonly declaration = this.RULE('declaration', () => {
-    const keyword = this.OR([
+    const keyword = this.OR((this.declarationAlternatives ??= [
       { ALT: () => this.CONSUME(Comment) },
       { ALT: () => this.CONSUME(DateCommand) },
       { ALT: () => this.CONSUME(Version) },
@@ -122,33 +147,9 @@ class VcdParser extends EmbeddedActionsParser {
       { ALT: () => this.CONSUME(Upscope) },
       { ALT: () => this.CONSUME(Var) },
       { ALT: () => this.CONSUME(EndDefinitions) },
-    ]);
+    ]));
     const words = this.SUBRULE(this.words);
     this.ACTION(() => this.declare(keyword, words));
-  });
-
-  private readonly bodyItem = this.RULE('bodyItem', () => {
-    this.OR([
-      { ALT: () => this.timestamp(this.CONSUME(Timestamp)) },
-      { ALT: () => this.scalarChange(this.CONSUME(ScalarChange)) },
-      {
-        ALT: () => {
-          const value = this.CONSUME(VectorValue);
-          const id = this.CONSUME(IdCode);
-          this.ACTION(() => this.change(id, extendVcdBits(value.image.slice(1), this.sizeOf(id))));
-        },
-      },
-      {
-        ALT: () => {
-          const value = this.CONSUME(RealValue);
-          const id = this.CONSUME2(IdCode);
-          this.ACTION(() => this.change(id, value.image.slice(1)));
-        },
-      },
-      // $dumpvars, $dumpon and the like only group the changes up to their $end.
-      { ALT: () => this.CONSUME(DumpCommand) },
-      { ALT: () => this.CONSUME(SectionEnd) },
-    ]);
   });
 
   private readonly words = this.RULE('words', () => {
@@ -230,25 +231,26 @@ class VcdParser extends EmbeddedActionsParser {
 
   private scalarChange(token: IToken): void {
     this.ACTION(() => {
-      const id = { ...token, image: token.image.slice(1) };
-      this.change(id, extendVcdBits(token.image[0], this.sizeOf(id)));
+      const id = token.image.slice(1);
+      this.change(token, id, extendVcdBits(token.image[0], this.sizeOf(token, id)));
     });
   }
 
-  private sizeOf(id: IToken): number {
-    const size = this.sizes.get(id.image);
+  /** Returns the declared size of identifier code `id`; `token` places the error. */
+  private sizeOf(token: IToken, id: string): number {
+    const size = this.sizes.get(id);
     if (size === undefined) {
-      throw atToken(id, `value change for undeclared identifier code '${id.image}'`);
+      throw atToken(token, `value change for undeclared identifier code '${id}'`);
     }
     return size;
   }
 
-  private change(id: IToken, value: string): void {
-    this.sizeOf(id);
-    let trace = this.contents.traces.get(id.image);
+  private change(token: IToken, id: string, value: string): void {
+    this.sizeOf(token, id);
+    let trace = this.contents.traces.get(id);
     if (trace === undefined) {
       trace = { times: [], values: [] };
-      this.contents.traces.set(id.image, trace);
+      this.contents.traces.set(id, trace);
     }
 
     // A later change at the same time replaces the earlier one.
