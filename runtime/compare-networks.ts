@@ -1,7 +1,7 @@
 /**
  * Command that compares the two descriptor networks in reach, face-api (128-D) and human's faceres (1024-D), on a
- * subset of the known people: every `--every`-th person in sorted order, with the train/test assignment of the full
- * stratified split, so each image sits on the same side as in the main run. Each network is measured as FP32 and as
+ * subset of the known people: every `--every`-th person in sorted order. Each image keeps its side of the full
+ * stratified split, as in the main run. Each network is measured as FP32 and as
  * the integer model, with and without the mirror-image average, C chosen by cross-validation on the subset's
  * training images; faceres is also measured after PCA to 128 dimensions, the length the hardware budget allows.
  */
@@ -30,7 +30,9 @@ import { stratifiedTrainTestSplit } from './split.ts';
 
 const positiveInteger = (value: string): number => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  }
   return parsed;
 };
 

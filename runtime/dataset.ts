@@ -38,7 +38,12 @@ function isKind(entry: Dirent, parent: string, wantFolder: boolean): boolean {
   return wantFolder ? entry.isDirectory() : entry.isFile();
 }
 
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Orders strings by UTF-16 code units, as `Array.prototype.sort` does without a comparator. */
+export function byCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
 
 /** Lists the identities of `root` that have at least `minImages` image files, with their images. */
 export function listDataset(root: string, minImages = 1): Dataset {

@@ -1,8 +1,8 @@
 /**
- * Embeds a list of image files through the cache: files whose content hash is cached are not decoded again, the
- * rest go to a pool of worker threads, and each result is appended to the cache as soon as it arrives. A progress
- * bar on standard error shows images done, rate and time left. Unreadable files are reported by name, counted
- * and skipped.
+ * Embedding of a list of image files through the cache. Files whose content hash is cached are not decoded again.
+ * The rest go to a pool of worker threads, and each result is appended to the cache as soon as it arrives. A
+ * progress bar on standard error shows images done, rate and time left. Unreadable files are reported by name,
+ * counted and skipped.
  */
 
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import type { FaceEmbedding } from './face-api-embedder.ts';
 
 export interface ImageFile {
   path: string;
-  /** Name under which the file stands in the cache index and in messages. */
+  /** File name in the cache index and in messages. */
   name: string;
 }
 
@@ -94,7 +94,7 @@ export async function embedImages(
         const result = await pool.run({ path: file.path, network });
         if (result.ok) {
           if (result.backend !== expectedBackend) {
-            throw new Error(`worker ran backend ${result.backend}, but the cache key says ${expectedBackend}`);
+            throw new Error(`embedding worker used backend ${result.backend}, expected ${expectedBackend} from the cache key`);
           }
           cache.put(hash, result.embedding);
           embeddings.set(file.name, result.embedding);

@@ -3,8 +3,8 @@
  *
  * The cache file is named after a hash of the model, preprocessing and backend ids, so a change to any of them
  * starts a new file. Inside it, a record is found by the SHA-256 of the image bytes. Records are appended and
- * flushed as images finish, so an interrupted run keeps everything written before the stop; a torn record at the
- * end is cut off when the file is opened again.
+ * flushed as images finish, so an interrupted run keeps everything written before the stop. A record torn by the
+ * stop is cut off when the file is opened again.
  *
  * Record layout, little-endian, `56 + 8 * dims` bytes:
  *
@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { byCodeUnits } from './dataset.ts';
 import type { FaceEmbedding } from './face-api-embedder.ts';
 
 export const CACHE_FORMAT = 'hdlc-embedding-cache';
@@ -32,7 +33,7 @@ const HEADER_BYTES = 56;
 const STATUS_DETECTED = 1;
 const STATUS_FALLBACK = 2;
 
-/** What the cached descriptors depend on besides the image bytes. */
+/** Inputs besides the image bytes that the cached descriptors depend on. */
 export interface CacheKey {
   model: string;
   preprocessing: string;
@@ -64,13 +65,17 @@ export class EmbeddingCache {
     readonly key: CacheKey,
     readonly binPath: string,
     readonly indexPath: string,
+    readonly readOnly: boolean,
   ) {
-    mkdirSync(join(binPath, '..'), { recursive: true });
-    this.fd = openSync(binPath, existsSync(binPath) ? 'r+' : 'w+');
+    if (readOnly && !existsSync(binPath)) {
+      throw new Error(`embedding cache ${binPath} not found`);
+    }
+    if (!readOnly) mkdirSync(join(binPath, '..'), { recursive: true });
+    this.fd = openSync(binPath, readOnly ? 'r' : existsSync(binPath) ? 'r+' : 'w+');
     const size = fstatSync(this.fd).size;
     const bytesPerRecord = recordBytes(key.dims);
     const whole = Math.floor(size / bytesPerRecord);
-    if (whole * bytesPerRecord !== size) {
+    if (whole * bytesPerRecord !== size && !readOnly) {
       // A record torn by an interrupted write: drop it, the image is embedded again.
       ftruncateSync(this.fd, whole * bytesPerRecord);
     }
@@ -82,10 +87,14 @@ export class EmbeddingCache {
     }
   }
 
-  /** Opens (or creates) the cache for `key` in `dir`. */
-  static open(dir: string, key: CacheKey): EmbeddingCache {
+  /**
+   * Opens (or creates) the cache for `key` in `dir`. Only one writer may have a cache open at a time, because
+   * opening for writing cuts off a record that another writer may still be writing. `readOnly` opens an
+   * existing cache without changing it, safe beside a running writer.
+   */
+  static open(dir: string, key: CacheKey, { readOnly = false } = {}): EmbeddingCache {
     const id = createHash('sha256').update(JSON.stringify([key.model, key.preprocessing, key.backend, key.dims])).digest('hex').slice(0, 12);
-    return new EmbeddingCache(key, join(dir, `embeddings-${id}.bin`), join(dir, `embeddings-${id}.json`));
+    return new EmbeddingCache(key, join(dir, `embeddings-${id}.bin`), join(dir, `embeddings-${id}.json`), readOnly);
   }
 
   get size(): number {
@@ -119,6 +128,7 @@ export class EmbeddingCache {
 
   /** Appends one record and writes it to the file at once. A hash already present is ignored. */
   put(hash: string, embedding: FaceEmbedding): void {
+    if (this.readOnly) throw new Error(`embedding cache ${this.binPath} is open read-only`);
     if (this.byHash.has(hash)) return;
     const dims = this.key.dims;
     if (embedding.descriptor.length !== dims || embedding.flippedDescriptor.length !== dims) {
@@ -142,10 +152,11 @@ export class EmbeddingCache {
    * root, prefixed by the dataset role), the record number.
    */
   writeIndex(files: ReadonlyArray<readonly [path: string, hash: string]>, timing?: EmbeddingTiming): void {
+    if (this.readOnly) throw new Error(`embedding cache ${this.binPath} is open read-only`);
     const entries = files
       .filter(([, hash]) => this.byHash.has(hash))
       .map(([path, hash]) => [path, this.byHash.get(hash)!] as const)
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      .sort((a, b) => byCodeUnits(a[0], b[0]));
     const index = {
       format: CACHE_FORMAT,
       version: CACHE_VERSION,

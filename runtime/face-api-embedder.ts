@@ -22,7 +22,7 @@ import type { RgbImage } from './image-decode.ts';
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 
-// SSD's default of 0.5 found no face in 121 of the first 1,240 deep-funneled LFW images; at 0.2 it finds the centre
+// SSD's default of 0.5 found no face in 121 of the first 1,240 deep-funneled LFW images. At 0.2 it finds the centre
 // face in most of them, and the nearest-centre rule passes over the extra low-score boxes at the image edges.
 export const MIN_DETECTION_SCORE = 0.2;
 export const FALLBACK_BOX = { x: 0.3, y: 0.28, width: 0.4, height: 0.44 } as const;

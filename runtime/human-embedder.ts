@@ -3,7 +3,7 @@
  * 1024-D `faceres` description network, with the models that ship inside the npm package.
  *
  * Preprocessing: human's own pipeline (detect, rotate and crop by the mesh) on the whole image, keeping the face
- * whose box centre is nearest the image centre; the mirror-image descriptor comes from the same pipeline run on the
+ * whose box centre is nearest the image centre. The mirror-image descriptor comes from the same pipeline run on the
  * horizontally mirrored image. When no face is found, the image's central `FALLBACK_CROP` is enlarged to the full
  * image size and searched again; when that fails too, the image is reported as failed.
  */
@@ -47,7 +47,7 @@ export class HumanEmbedder {
   static async create(): Promise<HumanEmbedder> {
     registerFileLoader();
     // The package's `exports` map has subpath keys without the leading "./", so Node cannot resolve
-    // `@vladmandic/human/dist/human.node-wasm.js`; the build is found next to the resolvable main entry instead.
+    // `@vladmandic/human/dist/human.node-wasm.js`. The build is found next to the resolvable main entry instead.
     const distDir = dirname(require.resolve('@vladmandic/human'));
     const { Human } = require(join(distDir, 'human.node-wasm.js')) as { Human: new (config: object) => HumanInstance };
     const human = new Human({

@@ -31,7 +31,7 @@ export interface IntModel {
   biases: Int32Array;
   threshold: number;
   rule: RejectionRule;
-  /** How float embeddings become the int8 input vectors. */
+  /** Conversion of float embeddings to the int8 input vectors. */
   quantization: QuantizeSettings & { scheme: 'per-vector-symmetric'; limit: 127 };
 }
 

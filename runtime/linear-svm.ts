@@ -169,7 +169,7 @@ export function trainOneVsRest(x: FeatureMatrix, labels: ArrayLike<number>, clas
 
 /**
  * Trains the one-vs-rest binary SVMs of classes `firstClass .. endClass - 1` along the regularization path `grid`
- * (ascending). Returns one model per C whose `classCount` is the number of classes trained; class c uses the
+ * (ascending). Returns one model per C whose `classCount` is the number of classes trained. Class c uses the
  * seed `options.seed + c`, so splitting the classes over several calls gives the same models.
  */
 export function trainOneVsRestPath(

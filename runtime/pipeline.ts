@@ -50,7 +50,9 @@ const program = new Command()
   .option('--seed <n>', 'seed of the train/test split, the stranger halves, the folds', nonNegativeInteger, 42)
   .option('--test-fraction <x>', 'share of each person\'s images kept for the test set', fraction, 0.2)
   .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C', positiveInteger, 5)
+  .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
   .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
+  .option('--weights-only', 'train only what weights.json and the replay vectors need; skip the alternatives and the report')
   .addOption(
     new Option('--stage <stage>', 'stop after this stage').choices(['embed', 'all']).default('all'),
   )
@@ -67,6 +69,8 @@ const options = program.opts<{
   testFraction: number;
   folds: number;
   maxFalseAccept: number;
+  maxStrangerPeople?: number;
+  weightsOnly?: boolean;
   stage: 'embed' | 'all';
 }>();
 
@@ -81,6 +85,8 @@ try {
     testFraction: options.testFraction,
     folds: options.folds,
     maxFalseAcceptRate: options.maxFalseAccept,
+    maxStrangerPeople: options.maxStrangerPeople,
+    weightsOnly: options.weightsOnly === true,
     stage: options.stage,
     commandLine: `npm run pipeline -- ${process.argv.slice(2).join(' ')}`,
   });

@@ -3,8 +3,8 @@
  *
  * Two settings pin the arithmetic, and every combination is available:
  * - `arithmetic: 'float32'` rounds `max|e|`, the scale and each product to float32, as NumPy 2 does for
- *   `e * (127 / np.abs(e).max())` on a float32 array `e`; `'float64'` keeps them in float64.
- * - `rounding: 'trunc'` converts toward zero, as NumPy's `astype(np.int8)` does for values inside the int8 range;
+ *   `e * (127 / np.abs(e).max())` on a float32 array `e`. `'float64'` keeps them in float64.
+ * - `rounding: 'trunc'` converts toward zero, as NumPy's `astype(np.int8)` does for values inside the int8 range.
  *   `'nearest-even'` rounds to nearest with ties to even, as `np.rint`.
  *
  * Results are clamped to -127..127. The product cannot leave that range by more than one float32 rounding step, so

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProvenance } from './artifacts.ts';
 import { SvmTrainer } from './cross-validation.ts';
-import { listDataset } from './dataset.ts';
+import { type Dataset, listDataset } from './dataset.ts';
 import { embedImages, type ImageFile } from './embed-images.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
 import { fitAndTest, type FitSettings, integerAccuracy, scoreSample } from './experiments.ts';
@@ -27,6 +27,7 @@ import { calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } f
 import { INT8_LIMIT, type QuantizeSettings } from './quantize.ts';
 import { quantizeSvm } from './quantize-model.ts';
 import { writeReport, type PipelineReport, type VariantResult } from './report.ts';
+import { SeededRandom } from './random.ts';
 import { splitIdentitiesInHalf, stratifiedTrainTestSplit } from './split.ts';
 import { writeFileSync } from 'node:fs';
 
@@ -40,6 +41,10 @@ export interface PipelineOptions {
   testFraction: number;
   folds: number;
   maxFalseAcceptRate: number;
+  /** Train only what weights.json needs and skip the measured alternatives and the report. */
+  weightsOnly?: boolean;
+  /** Use at most this many stranger people, drawn by a seeded shuffle; undefined uses all. */
+  maxStrangerPeople?: number;
   stage: 'embed' | 'all';
   commandLine: string;
 }
@@ -83,7 +88,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
 
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
-  const strangers = listDataset(options.strangersDir, 1);
+  const strangers = limitPeople(listDataset(options.strangersDir, 1), options.maxStrangerPeople, options.seed);
   if (faces.identities.length < 2) {
     throw new Error(`${options.facesDir} has ${faces.identities.length} people with at least ${options.minImages} images; at least 2 are needed`);
   }
@@ -102,11 +107,20 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   };
   const cache = EmbeddingCache.open(join(options.outDir, 'cache'), cacheKey);
   log(`embedding cache ${cache.binPath}: ${cache.size} records`);
-  const files: ImageFile[] = [
-    ...faces.images.map((image) => ({ path: image.path, name: `faces/${image.relativePath}` })),
-    ...strangers.images.map((image) => ({ path: image.path, name: `strangers/${image.relativePath}` })),
-  ];
-  const embedded = await embedImages(files, cache, options.workers);
+  // Known faces first, so an interrupted run has what training needs before it turns to the strangers.
+  const faceFiles: ImageFile[] = faces.images.map((image) => ({ path: image.path, name: `faces/${image.relativePath}` }));
+  const strangerFiles: ImageFile[] = strangers.images.map((image) => ({ path: image.path, name: `strangers/${image.relativePath}` }));
+  const faceOutcome = await embedImages(faceFiles, cache, options.workers);
+  cache.writeIndex(faceOutcome.hashes);
+  const strangerOutcome = await embedImages(strangerFiles, cache, options.workers);
+  const embedded = {
+    embeddings: new Map([...faceOutcome.embeddings, ...strangerOutcome.embeddings]),
+    hashes: [...faceOutcome.hashes, ...strangerOutcome.hashes],
+    skipped: [...faceOutcome.skipped, ...strangerOutcome.skipped],
+    fromCache: faceOutcome.fromCache + strangerOutcome.fromCache,
+    computed: faceOutcome.computed + strangerOutcome.computed,
+    computeSeconds: faceOutcome.computeSeconds + strangerOutcome.computeSeconds,
+  };
   const newTiming =
     embedded.computed > 0
       ? {
@@ -177,9 +191,11 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       const vectors = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
       const descriptor = flip ? 'mean with mirror image' : 'plain';
 
-      const fp32 = await fitAndTest(trainer, floatFeatures(vectors), labels, classCount, split, settings);
-      variants.push({ kind: 'fp32', descriptor, dims: FACE_API_DIMS, C: fp32.cv.bestC, cvAccuracy: best(fp32.cv.grid), testAccuracy: fp32.testAccuracy, cvGrid: fp32.cv.grid });
-      log(`FP32, ${descriptor}: C ${fp32.cv.bestC}, test ${percent(fp32.testAccuracy)} (${fp32.seconds.toFixed(0)} s)`);
+      if (!options.weightsOnly) {
+        const fp32 = await fitAndTest(trainer, floatFeatures(vectors), labels, classCount, split, settings);
+        variants.push({ kind: 'fp32', descriptor, dims: FACE_API_DIMS, C: fp32.cv.bestC, cvAccuracy: best(fp32.cv.grid), testAccuracy: fp32.testAccuracy, cvGrid: fp32.cv.grid });
+        log(`FP32, ${descriptor}: C ${fp32.cv.bestC}, test ${percent(fp32.testAccuracy)} (${fp32.seconds.toFixed(0)} s)`);
+      }
 
       const codes = quantizeAll(vectors, MAIN_QUANTIZATION);
       const int8 = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, settings);
@@ -200,7 +216,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     // The other quantization settings, at the chosen C.
     const C = chosen.int8.cv.bestC;
     const quantizationResults: VariantResult[] = [];
-    for (const quantization of ALL_QUANTIZATIONS) {
+    for (const quantization of options.weightsOnly ? [] : ALL_QUANTIZATIONS) {
       const codes = quantizeAll(chosen.vectors, quantization);
       const x = int8Features(codes);
       const trained = await trainer.trainPath(
@@ -220,7 +236,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     // Shorter descriptors by PCA fitted on the training split, C chosen among the neighbours of the full-length C.
     const dimsResults: VariantResult[] = [];
     const neighbourGrid = C_GRID.filter((_, i) => Math.abs(i - C_GRID.indexOf(C as (typeof C_GRID)[number])) <= 1);
-    for (const dims of PCA_DIMS) {
+    for (const dims of options.weightsOnly ? [] : PCA_DIMS) {
       const pca = fitPca(split.train.map((row) => chosen.vectors[row]!), dims);
       const codes = quantizeAll(chosen.vectors.map((vector) => projectPca(pca, vector)), MAIN_QUANTIZATION);
       const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid });
@@ -285,6 +301,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     ];
     writeReplayVectors(join(options.outDir, REPLAY_BASE), model, replay);
     endStage('write-model');
+    if (options.weightsOnly) return;
 
     const report: PipelineReport = {
       command: options.commandLine,
@@ -322,6 +339,17 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   } finally {
     await trainer.close();
   }
+}
+
+/** Keeps `maxPeople` people of a data set, drawn by a shuffle seeded with `seed`, or all when undefined. */
+function limitPeople(dataset: Dataset, maxPeople: number | undefined, seed: number): Dataset {
+  if (maxPeople === undefined || maxPeople >= dataset.identities.length) return dataset;
+  const kept = new Set(new SeededRandom(seed).shuffle([...dataset.identities]).slice(0, maxPeople));
+  return {
+    root: dataset.root,
+    identities: dataset.identities.filter((name) => kept.has(name)),
+    images: dataset.images.filter((image) => kept.has(image.identity)),
+  };
 }
 
 function best(grid: ReadonlyArray<{ accuracy: number }>): number {

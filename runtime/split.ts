@@ -3,7 +3,7 @@
  *
  * Train/test split, drawn so that anyone can redo it from the sorted file list and the seed:
  * 1. The test set has `ceil(testFraction * n)` samples, as in scikit-learn's `train_test_split`.
- * 2. Class c gets `floor(n_c * testTotal / n)` test samples; the samples still missing go one each to the classes
+ * 2. Class c gets `floor(n_c * testTotal / n)` test samples. The samples still missing go one each to the classes
  *    with the largest fractional parts, ties to the lower class index (largest-remainder apportionment). A class
  *    never gives up all its samples to the test set.
  * 3. One xoroshiro128+ generator seeded with `seed` shuffles each class's sample indices in turn, classes in index
@@ -72,9 +72,9 @@ export function stratifiedTrainTestSplit(labels: readonly number[], testFraction
 }
 
 /**
- * Assigns each of the given samples to one of `folds` cross-validation folds, stratified by class: each class's
- * samples are shuffled with a generator seeded by `seed` and dealt round-robin, each class starting at the fold
- * after the one where the previous class stopped, so fold sizes differ by at most one.
+ * Assigns each sample to one of `folds` cross-validation folds, stratified by class. Each class's samples are
+ * shuffled with a generator seeded by `seed` and dealt round-robin. A class starts at the fold after the one where
+ * the previous class stopped, so fold sizes differ by at most one.
  */
 export function stratifiedFolds(labels: readonly number[], folds: number, seed: number): number[] {
   const classCount = labels.reduce((max, label) => Math.max(max, label + 1), 0);

@@ -1,0 +1,103 @@
+// The whole pipeline on a small slice of LFW, run twice from a copy of the committed embedding cache. The second
+// run embeds nothing and writes byte-identical weights, and the files it writes agree with the golden model.
+
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { classifyInt, loadIntModel } from '../../runtime/integer-model.ts';
+import { runPipeline, type PipelineOptions } from '../../runtime/run-pipeline.ts';
+
+const FACES = resolve('../shared/data/lfw_deepfunneled_min5');
+const STRANGERS = resolve('../shared/data/lfw_deepfunneled_lt5');
+const PEOPLE = ['Adrien_Brody', 'Ann_Veneman', 'Anna_Kournikova', 'Bill_McBride'];
+
+function sliceOf(root: string, people: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hdlc-lfw-slice-'));
+  for (const person of people) symlinkSync(join(root, person), join(dir, person));
+  return dir;
+}
+
+describe('pipeline on an LFW slice', function () {
+  this.timeout(300_000);
+  const out = mkdtempSync(join(tmpdir(), 'hdlc-pipeline-'));
+  const options: PipelineOptions = {
+    facesDir: sliceOf(FACES, PEOPLE),
+    // The first 30 people of the seeded stranger shuffle, a prefix of the committed run's stranger subset.
+    strangersDir: STRANGERS,
+    maxStrangerPeople: 30,
+    outDir: out,
+    minImages: 5,
+    workers: 2,
+    seed: 42,
+    testFraction: 0.2,
+    folds: 3,
+    maxFalseAcceptRate: 0.05,
+    stage: 'all',
+    commandLine: 'pipeline test',
+  };
+  let firstWeights: Buffer;
+
+  before(async () => {
+    mkdirSync(join(out, 'cache'));
+    for (const file of readdirSync('generated/lfw/cache')) copyFileSync(join('generated/lfw/cache', file), join(out, 'cache', file));
+    await runPipeline(options);
+    firstWeights = readFileSync(join(out, 'weights.json'));
+  });
+
+  it('writes weights the loader accepts', () => {
+    const model = loadIntModel(join(out, 'weights.json'));
+    expect(model.classes).to.deep.equal(PEOPLE);
+    expect(model.dims).to.equal(128);
+    expect(Math.max(...model.weights.map((row) => Math.max(...row.map(Math.abs))))).to.equal(127);
+  });
+
+  it('replay vectors agree with classifyInt', () => {
+    const model = loadIntModel(join(out, 'weights.json'));
+    const index = JSON.parse(readFileSync(join(out, 'test-set.json'), 'utf8')) as {
+      dims: number;
+      entries: Array<{ set: string; label: number; classIndex: number; score: number; secondScore: number; unknown: boolean }>;
+    };
+    const bytes = new Int8Array(readFileSync(join(out, 'test-set.bin')).buffer.slice(0));
+    expect(bytes.length).to.equal(index.entries.length * 128);
+    index.entries.forEach((entry, row) => {
+      const result = classifyInt(model, bytes.subarray(row * 128, (row + 1) * 128));
+      expect(result.classIndex, `row ${row}`).to.equal(entry.classIndex);
+      expect(result.score, `row ${row}`).to.equal(BigInt(entry.score));
+      expect(result.secondScore, `row ${row}`).to.equal(BigInt(entry.secondScore));
+      expect(result.unknown, `row ${row}`).to.equal(entry.unknown);
+    });
+    expect(index.entries.some((entry) => entry.set === 'test' && entry.label >= 0)).to.equal(true);
+    expect(index.entries.some((entry) => entry.set === 'stranger-evaluation' && entry.label === -1)).to.equal(true);
+  });
+
+  it('writes the report and the curve', () => {
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { variants: unknown[]; chosen: { rule: string } };
+    expect(report.variants).to.have.length(6);
+    expect(['score', 'margin']).to.include(report.chosen.rule);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/## Unknown rejection/);
+    expect(readFileSync(join(out, 'threshold-curve.svg'), 'utf8')).to.match(/^<svg /);
+  });
+
+  it('rerun takes every embedding from the cache and repeats the weights', async () => {
+    await runPipeline(options);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { embedding: { computedThisRun: number } };
+    expect(report.embedding.computedThisRun).to.equal(0);
+    expect(readFileSync(join(out, 'weights.json')).equals(firstWeights)).to.equal(true);
+  });
+
+  it('command prints its help', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/pipeline.ts', '--help'], { encoding: 'utf8' });
+    expect(result.status).to.equal(0);
+    expect(result.stdout).to.match(/--faces <dir>/);
+    expect(result.stdout).to.match(/--strangers <dir>/);
+  });
+
+  it('command names a missing folder', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/pipeline.ts', '--faces', '/nonexistent/faces', '--strangers', '/nonexistent/strangers', '--out', out], { encoding: 'utf8' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.match(/cannot read the data set folder \/nonexistent\/faces/);
+  });
+});
