@@ -131,10 +131,15 @@ function testbench(options: GateLevelOptions, words: number, thresholdBytes: num
     '    log = $fopen("gate_results.txt", "w");',
     "    tick; tick; reset = 1'b0;",
     ...(ram ? [
+      // The write of word k - 1 shares a cycle with the first byte of word k:
+      // at that edge weight_data still shows word k - 1.
       `    for (k = 0; k < ${words}; k = k + 1) begin`,
-      `      for (lane = 0; lane < ${L}; lane = lane + 1) shift_byte(weight_bytes[k * ${L} + lane]);`,
-      "      weight_write = 1'b1; tick; weight_write = 1'b0;",
+      `      for (lane = 0; lane < ${L}; lane = lane + 1) begin`,
+      `        in_data = weight_bytes[k * ${L} + lane]; in_shift = 1'b1; weight_write = (lane == 0 && k > 0);`,
+      '        tick;',
+      '      end',
       '    end',
+      "    in_shift = 1'b0; weight_write = 1'b1; tick; weight_write = 1'b0;",
     ] : []),
     `    for (k = 0; k < ${thresholdBytes}; k = k + 1) shift_byte(threshold_bytes[k]);`,
     "    threshold_write = 1'b1; tick; threshold_write = 1'b0;",
