@@ -13,6 +13,7 @@ const internalDirs = [
   path.join(projectRoot, 'dsl') + path.sep,
   path.join(projectRoot, 'compiler') + path.sep,
   path.join(projectRoot, 'sim') + path.sep,
+  path.join(projectRoot, 'bin') + path.sep,
 ];
 const libraryDir = path.join(projectRoot, 'dsl', 'lib') + path.sep;
 

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Expr, ModuleIR, Signal, Type } from '../compiler/ir.ts';
 import { mask, toBits } from '../compiler/ir.ts';
-import { emitDesign, literal, type EmittedModule } from '../compiler/verilog/emit.ts';
+import { emitDesign, type EmittedModule } from '../compiler/verilog/emit.ts';
 import { readVcd } from './vcd-reader.ts';
 import type { Stimulus } from './stimulus.ts';
 
@@ -161,9 +161,13 @@ export function designPorts(top: ModuleIR, emitted: EmittedModule): DesignPorts 
   };
 }
 
+// Input registers have no initializer on purpose: Icarus applies one at time
+// 0 as a change from x, which is an edge that wakes an asynchronous-reset
+// block (`always @(posedge clk or negedge rst_n)`) before the stimulus sets
+// the input, so the register would load its next value without a clock edge.
 function declaration(kind: 'reg' | 'wire', type: Type, name: string): string {
   const range = type.width === 1 ? '' : `[${type.width - 1}:0] `;
-  return kind === 'reg' ? `  reg ${range}${name} = ${literal(0n, type.width)};` : `  wire ${range}${name};`;
+  return `  ${kind} ${range}${name};`;
 }
 
 /** Writes the testbench source for `cycles` cycles. */
