@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,36 @@ describe('VCD writer and reader', () => {
     });
     expect(texts[0]).to.equal(texts[1]);
     expect(texts[0]).to.not.match(/\$date/);
+  });
+
+  it('converts with GTKWave vcd2fst', function () {
+    // GTKWave is optional, so this check is skipped without it, on CI too.
+    const probe = spawnSync('vcd2fst', ['--help'], { encoding: 'utf8' });
+    if ((probe.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      console.log('      skipped: vcd2fst not found; install it with: apt-get install -y --no-install-recommends gtkwave');
+      this.skip();
+    }
+
+    const sim = new Simulator(traceDesign());
+    const path = join(dir, 'gtkwave.vcd');
+    const writer = sim.traceVcd(path);
+    runStimulus(sim, 12);
+    writer.close();
+
+    const fst = join(dir, 'gtkwave.fst');
+    const toFst = spawnSync('vcd2fst', [path, fst], { encoding: 'utf8' });
+    expect(toFst.status, toFst.stderr).to.equal(0);
+    const back = spawnSync('fst2vcd', [fst], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(back.status, back.stderr).to.equal(0);
+
+    const original = readVcd(path);
+    const converted = parseVcd(back.stdout, 'fst2vcd output');
+    for (const name of NAMES) {
+      const vcdName = `trace_top.${name}`;
+      expect(converted.sampleAtRisingEdges('trace_top.clk', vcdName), name).to.deep.equal(
+        original.sampleAtRisingEdges('trace_top.clk', vcdName),
+      );
+    }
   });
 
   it('dumps the state after the last step on close', () => {
