@@ -107,8 +107,7 @@ export function trainBinarySvm(x: FeatureMatrix, targets: Int8Array, options: Li
       const i = index[s]!;
       const y = targets[i]!;
       const offset = i * cols;
-      let margin = wBias * bias;
-      for (let k = 0; k < cols; k++) margin += w[k]! * data[offset + k]!;
+      const margin = wBias * bias + dot(w, data, offset, cols);
       const gradient = y * margin - 1 + diagonal * alpha[i]!;
 
       let projected = 0;
@@ -159,6 +158,23 @@ export function trainBinarySvm(x: FeatureMatrix, targets: Int8Array, options: Li
   }
 
   return { weights: w, bias: wBias * bias, iterations: iteration, alpha };
+}
+
+/** Returns `w . data[offset .. offset + cols)`, summed in four interleaved partial sums for speed. */
+function dot(w: Float64Array, data: Float64Array, offset: number, cols: number): number {
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
+  let k = 0;
+  for (; k + 3 < cols; k += 4) {
+    sum0 += w[k]! * data[offset + k]!;
+    sum1 += w[k + 1]! * data[offset + k + 1]!;
+    sum2 += w[k + 2]! * data[offset + k + 2]!;
+    sum3 += w[k + 3]! * data[offset + k + 3]!;
+  }
+  for (; k < cols; k++) sum0 += w[k]! * data[offset + k]!;
+  return sum0 + sum1 + (sum2 + sum3);
 }
 
 /** Trains one binary SVM per class, class c against all others; `labels[i]` is the class index of row i. */

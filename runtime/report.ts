@@ -3,7 +3,7 @@
  * `threshold-curve.svg`, the open-set rates of the chosen rule over the threshold, drawn with Vega-Lite.
  */
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,7 +40,7 @@ export interface PipelineReport {
   reference: { fp32: number; int8: number; people: number; images: number; train: number; test: number };
   data: {
     faces: { root: string; people: number; images: number };
-    strangers: { root: string; people: number; images: number };
+    strangers: { root: string; people: number; images: number; peopleInFolder: number };
     skipped: SkippedImage[];
     fallbackBoxes: { faces: number; strangers: number };
     split: { seed: number; testFraction: number; train: number; test: number };
@@ -91,7 +91,7 @@ export async function renderCurve(curve: readonly OpenSetRates[], rule: Rejectio
         encoding: {
           x: { field: 'threshold', type: 'quantitative', title: `threshold (integer ${rule === 'score' ? 'score' : 'margin'})` },
           y: { field: 'rate', type: 'quantitative', title: 'share', axis: { format: '%' } },
-          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 400 } },
         },
       },
       {
@@ -117,7 +117,15 @@ function machine(): { cpu: string; cores: number; memoryGiB: number; node: strin
   };
 }
 
-function markdown(report: PipelineReport, host: ReturnType<typeof machine>): string {
+/** Returns the section of `network-comparison.md` after its title, when `pipeline:compare` has written it. */
+function networkComparison(outDir: string): string[] {
+  const path = join(outDir, 'network-comparison.md');
+  if (!existsSync(path)) return [];
+  const body = readFileSync(path, 'utf8').split('\n').slice(1);
+  return ['## Descriptor networks compared', '', 'From `network-comparison.md`, written by `npm run pipeline:compare`:', ...body];
+}
+
+function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outDir: string): string {
   const { chosen } = report;
   const chosenVariants = report.variants.filter((v) => v.descriptor === chosen.descriptor);
   const fp32 = chosenVariants.find((v) => v.kind === 'fp32')!;
@@ -198,11 +206,16 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>): str
     ),
     `| ${integer.dims} | 100.00 % | ${integer.dims * report.data.faces.people} | ${integer.C} | ${pct(chosenVariants.find((v) => v.kind === 'int8-embeddings')!.cvAccuracy)} | ${pct(integer.testAccuracy)} |`,
     '',
+    ...networkComparison(outDir),
     '## Data',
     '',
     `- Known people: \`${report.data.faces.root}\`, ${report.data.faces.people} people, ${report.data.faces.images} images; ` +
       `split ${report.data.split.train} train / ${report.data.split.test} test (stratified, test fraction ${report.data.split.testFraction}, seed ${report.data.split.seed}).`,
-    `- Strangers: \`${report.data.strangers.root}\`, ${report.data.strangers.people} people, ${report.data.strangers.images} images, split by person into ` +
+    `- Strangers: \`${report.data.strangers.root}\`, ${report.data.strangers.people} people` +
+      (report.data.strangers.people < report.data.strangers.peopleInFolder
+        ? ` (of ${report.data.strangers.peopleInFolder}, drawn by a shuffle seeded with ${report.data.split.seed})`
+        : '') +
+      `, ${report.data.strangers.images} images, split by person into ` +
       `${report.data.strangerHalves.calibration.people} for calibration and ${report.data.strangerHalves.evaluation.people} for evaluation.`,
     `- No face detected, fallback box used: ${report.data.fallbackBoxes.faces} known-face images, ${report.data.fallbackBoxes.strangers} stranger images.`,
     `- Unreadable images skipped: ${report.data.skipped.length}${report.data.skipped.length ? ` (${report.data.skipped.map((s) => s.name).join(', ')})` : ''}.`,
@@ -235,7 +248,7 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>): str
 export async function writeReport(outDir: string, report: PipelineReport): Promise<void> {
   const host = machine();
   writeFileSync(join(outDir, 'report.json'), JSON.stringify({ ...report, machine: host }, null, 2) + '\n');
-  writeFileSync(join(outDir, 'report.md'), markdown(report, host));
+  writeFileSync(join(outDir, 'report.md'), markdown(report, host, outDir));
   const rule = report.openSet.rules.find((r) => r.rule === report.chosen.rule)!;
   writeFileSync(join(outDir, 'threshold-curve.svg'), await renderCurve(report.openSet.curves[rule.rule]!, rule.rule, rule.threshold));
 }

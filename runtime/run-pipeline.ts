@@ -88,7 +88,8 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
 
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
-  const strangers = limitPeople(listDataset(options.strangersDir, 1), options.maxStrangerPeople, options.seed);
+  const allStrangers = listDataset(options.strangersDir, 1);
+  const strangers = limitPeople(allStrangers, options.maxStrangerPeople, options.seed);
   if (faces.identities.length < 2) {
     throw new Error(`${options.facesDir} has ${faces.identities.length} people with at least ${options.minImages} images; at least 2 are needed`);
   }
@@ -217,16 +218,21 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     const C = chosen.int8.cv.bestC;
     const quantizationResults: VariantResult[] = [];
     for (const quantization of options.weightsOnly ? [] : ALL_QUANTIZATIONS) {
-      const codes = quantizeAll(chosen.vectors, quantization);
-      const x = int8Features(codes);
-      const trained = await trainer.trainPath(
-        selectRows(x, split.train),
-        Int32Array.from(split.train, (row) => labels[row]!),
-        classCount,
-        [C],
-        DEFAULT_SVM_OPTIONS,
-      );
-      const integer = integerModelOf(trained.models[0]!, quantization);
+      const isMain = quantization.rounding === MAIN_QUANTIZATION.rounding && quantization.arithmetic === MAIN_QUANTIZATION.arithmetic;
+      const codes = isMain ? chosen.codes : quantizeAll(chosen.vectors, quantization);
+      let trained = chosen.int8.model;
+      if (!isMain) {
+        const x = int8Features(codes);
+        const path = await trainer.trainPath(
+          selectRows(x, split.train),
+          Int32Array.from(split.train, (row) => labels[row]!),
+          classCount,
+          [C],
+          DEFAULT_SVM_OPTIONS,
+        );
+        trained = path.models[0]!;
+      }
+      const integer = integerModelOf(trained, quantization);
       const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
       quantizationResults.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization, C, testAccuracy: accuracy });
       log(`integer model, ${quantization.rounding}/${quantization.arithmetic}: ${percent(accuracy)}`);
@@ -308,7 +314,12 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       reference: { fp32: 0.9766, int8: 0.9741, people: 423, images: 5985, train: 4788, test: 1197 },
       data: {
         faces: { root: options.facesDir, people: faces.identities.length, images: faces.images.length },
-        strangers: { root: options.strangersDir, people: strangers.identities.length, images: strangers.images.length },
+        strangers: {
+          root: options.strangersDir,
+          people: strangers.identities.length,
+          images: strangers.images.length,
+          peopleInFolder: allStrangers.identities.length,
+        },
         skipped: embedded.skipped,
         fallbackBoxes: {
           faces: faceSamples.filter((sample) => !sample.embedding.detected).length,
