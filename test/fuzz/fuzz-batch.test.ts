@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Expr, ModuleIR } from '../../compiler/ir.ts';
 import { buildModule } from '../../sim/fuzz/build.ts';
 import { writeCaseFile, type CaseFile } from '../../sim/fuzz/case-file.ts';
-import { checkCase, recipeStimulus, type FuzzCase } from '../../sim/fuzz/check.ts';
+import { checkBatch, checkCase, recipeStimulus, type FuzzCase } from '../../sim/fuzz/check.ts';
 import { generateRecipe, MAX_WIDTH } from '../../sim/fuzz/generate.ts';
 import { explainMismatch, loadKnownDifferences, type Workaround } from '../../sim/fuzz/known.ts';
 import { recipeOps, type Recipe } from '../../sim/fuzz/recipe.ts';
@@ -220,6 +220,31 @@ function caseWithAddition(): FuzzCase {
 
 /** A fault in "Icarus": every addition in the emitted Verilog becomes a subtraction. */
 const addToSub = (text: string): string => text.replace(/ \+ /g, ' - ');
+
+describe('fuzz batch attribution', function () {
+  this.timeout(300_000);
+
+  const cases = [1, 2, 3, 4, 5].map((seed) => {
+    const recipe = generateRecipe(seed);
+    return { recipe, stimulus: recipeStimulus(recipe, 20, seed) };
+  });
+
+  it('blames a fault on its design', function () {
+    requireTool(this, 'iverilog');
+    // Every output of fz3 is inverted in "Icarus".
+    const invert = (text: string, module: string): string => (module === 'fz3' ? text.replace(/assign (o\d+) = /g, 'assign $1 = ~') : text);
+    const outcomes = checkBatch(cases, { rewriteVerilog: invert });
+    expect(outcomes.map((outcome) => outcome.kind)).to.deep.equal(['agree', 'agree', 'mismatch', 'agree', 'agree']);
+  });
+
+  it('blames a Verilog error on its design', function () {
+    requireTool(this, 'iverilog');
+    const breakModule = (text: string, module: string): string => (module === 'fz2' ? text.replace('endmodule', 'wire ; endmodule') : text);
+    const outcomes = checkBatch(cases, { rewriteVerilog: breakModule });
+    expect(outcomes.map((outcome) => outcome.kind)).to.deep.equal(['agree', 'error', 'agree', 'agree', 'agree']);
+    expect(outcomes[1].kind === 'error' && outcomes[1].stage).to.equal('icarus');
+  });
+});
 
 describe('fuzz shrinker', function () {
   this.timeout(600_000);
