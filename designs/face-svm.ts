@@ -25,7 +25,7 @@
 // with the best so far. Latency from the last input beat to result_valid is
 // C * D / LANES + PIPELINE_CYCLES cycles.
 
-import { Bool, Module, SInt, UInt, generator, mux, type Value } from '../dsl/index.ts';
+import { Bool, Module, SInt, SignalHandle, UInt, generator, mux, type Value } from '../dsl/index.ts';
 import { bitsNeeded } from '../dsl/types.ts';
 import { indexWidth, runningBest, streamIn, sumTree } from '../dsl/lib/index.ts';
 import { loadIntModel, type IntModel } from '../runtime/integer-model.ts';
@@ -73,6 +73,20 @@ export function weightWords(model: IntModel, lanes: number): bigint[] {
     }
   }
   return words;
+}
+
+/**
+ * Registers each value under `<prefix>_<key>`, so that control signals move
+ * down the pipeline with their data; only `valid` is reset.
+ */
+function stage<K extends string>(m: Module, prefix: string, values: Record<K, Value>, reset: Value): Record<K, SignalHandle> {
+  const registers = {} as Record<K, SignalHandle>;
+  for (const key of Object.keys(values) as K[]) {
+    const register = m.reg(`${prefix}_${key}`, values[key].type, key === 'valid' ? { reset } : {});
+    register.set(values[key]);
+    registers[key] = register;
+  }
+  return registers;
 }
 
 function lane(word: Value, i: number): Value {
@@ -170,16 +184,7 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
   }
   const embeddingWord = embedding.read(beat);
   const bias = biases.read(classIndex);
-  const s1 = {
-    valid: m.reg('s1_valid', Bool, { reset }),
-    first: m.reg('s1_first', Bool),
-    last: m.reg('s1_last', Bool),
-    cls: m.reg('s1_class', UInt(classBits)),
-  };
-  s1.valid.set(computing);
-  s1.first.set(beat.eq(0));
-  s1.last.set(beat.eq(beats - 1));
-  s1.cls.set(classIndex);
+  const s1 = stage(m, 's1', { valid: computing, first: beat.eq(0), last: beat.eq(beats - 1), class: classIndex }, reset);
 
   // Stage 2: LANES signed products, registered.
   const products: Value[] = [];
@@ -188,35 +193,13 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
     product.set(lane(weightWord, i).mul(lane(embeddingWord, i)));
     products.push(product);
   }
-  const s2 = {
-    valid: m.reg('s2_valid', Bool, { reset }),
-    first: m.reg('s2_first', Bool),
-    last: m.reg('s2_last', Bool),
-    cls: m.reg('s2_class', UInt(classBits)),
-    bias: m.reg('s2_bias', SInt(biasBits)),
-  };
-  s2.valid.set(s1.valid);
-  s2.first.set(s1.first);
-  s2.last.set(s1.last);
-  s2.cls.set(s1.cls);
-  s2.bias.set(bias);
+  const s2 = stage(m, 's2', { valid: s1.valid, first: s1.first, last: s1.last, class: s1.class, bias }, reset);
 
   // Stage 3: the sum of the products.
   const sum = sumTree(products);
   const beatSum = m.reg('beat_sum', sum.type);
   beatSum.set(sum);
-  const s3 = {
-    valid: m.reg('s3_valid', Bool, { reset }),
-    first: m.reg('s3_first', Bool),
-    last: m.reg('s3_last', Bool),
-    cls: m.reg('s3_class', UInt(classBits)),
-    bias: m.reg('s3_bias', SInt(biasBits)),
-  };
-  s3.valid.set(s2.valid);
-  s3.first.set(s2.first);
-  s3.last.set(s2.last);
-  s3.cls.set(s2.cls);
-  s3.bias.set(s2.bias);
+  const s3 = stage(m, 's3', { ...s2 }, reset);
 
   // Stage 4: accumulate, starting each class from its bias. scoreWidth
   // bounds every partial sum, so the truncation loses nothing.
@@ -228,7 +211,7 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
   const scoreValid = m.reg('score_valid', Bool, { reset });
   const scoreClass = m.reg('score_class', UInt(classBits));
   scoreValid.set(s3.valid.and(s3.last));
-  scoreClass.set(s3.cls);
+  scoreClass.set(s3.class);
 
   // Stage 5: compare the finished score with the best so far.
   const tracker = runningBest(m, 'top', SInt(scoreBits), {

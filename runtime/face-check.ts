@@ -10,12 +10,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { faceSvm } from '../designs/face-svm.ts';
-import { emitDesign } from '../compiler/verilog/emit.ts';
 import type { ModuleIR } from '../compiler/ir.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { classifyInt, loadIntModel, type IntModel } from './integer-model.ts';
 import { classifyOnHardware, loadWeights, resetDesign } from './face-hardware.ts';
-import { classifyInIcarus } from './face-icarus.ts';
+import { classifyInIcarus, writeFaceDesign } from './face-icarus.ts';
 
 export interface ReplayEntry {
   readonly file: string;
@@ -88,25 +87,7 @@ export function simulateFaces(model: IntModel, top: ModuleIR, entries: readonly 
 export function icarusFaces(model: IntModel, top: ModuleIR, entries: readonly ReplayEntry[], lanes: number, storage: 'rom' | 'ram', chunk = 200, quiet = false): FaceOutcome[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdlc-faces-'));
   try {
-    const emitted = emitDesign(top);
-    for (const e of emitted) {
-      fs.writeFileSync(path.join(dir, `${e.verilogName}.v`), e.text);
-      for (const file of e.memoryFiles) {
-        fs.writeFileSync(path.join(dir, file.fileName), file.text);
-      }
-    }
-    const width = (name: string) => (top.ports.find((p) => p.name === name) as { type: { width: number } }).type.width;
-    const options = {
-      lanes, storage, dir,
-      top: emitted[emitted.length - 1].verilogName,
-      sources: emitted.map((e) => `${e.verilogName}.v`),
-      widths: {
-        threshold: width('threshold_data'),
-        score: width('result_score'),
-        classIndex: width('result_class'),
-        weightAddr: storage === 'ram' ? width('weight_addr') : undefined,
-      },
-    };
+    const options = writeFaceDesign(top, dir, lanes, storage);
     const bar = quiet ? undefined : progressBar('Icarus Verilog', entries.length);
     const started = performance.now();
     const results: FaceOutcome[] = [];

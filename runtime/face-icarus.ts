@@ -9,14 +9,14 @@
 // before the next rising edge, as the TypeScript driver in face-hardware.ts
 // does.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packLanes, weightWords } from '../designs/face-svm.ts';
 import type { IntModel } from './integer-model.ts';
-import { ToolFailedError, ToolMissingError } from '../sim/icarus.ts';
+import { runTool } from '../sim/icarus.ts';
+import type { ModuleIR } from '../compiler/ir.ts';
 import { toBits } from '../compiler/ir.ts';
-import { literal } from '../compiler/verilog/emit.ts';
+import { emitDesign, literal } from '../compiler/verilog/emit.ts';
 
 export interface IcarusFaceResult {
   readonly classIndex: number;
@@ -134,15 +134,33 @@ function faceTestbench(faceCount: number, beats: number, words: number, options:
   return lines.join('\n');
 }
 
-function runTool(tool: string, args: readonly string[], cwd: string): void {
-  const result = spawnSync(tool, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new ToolMissingError(tool, 'iverilog');
+/** Writes the design's Verilog and memory files into `dir` and returns the run options for it. */
+export function writeFaceDesign(top: ModuleIR, dir: string, lanes: number, storage: 'rom' | 'ram'): FaceRunOptions {
+  const emitted = emitDesign(top);
+  for (const e of emitted) {
+    fs.writeFileSync(path.join(dir, `${e.verilogName}.v`), e.text);
+    for (const file of e.memoryFiles) {
+      fs.writeFileSync(path.join(dir, file.fileName), file.text);
+    }
   }
-  if (result.status !== 0) {
-    const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(0, 5).join(' | ');
-    throw new ToolFailedError(`${tool} failed with exit code ${result.status}: ${output}`);
-  }
+  const width = (name: string): number => {
+    const port = top.ports.find((p) => p.name === name);
+    if (!port) {
+      throw new Error(`the design has no port '${name}'; is it designs/face-svm.ts?`);
+    }
+    return port.type.width;
+  };
+  return {
+    lanes, storage, dir,
+    top: emitted[emitted.length - 1].verilogName,
+    sources: emitted.map((e) => `${e.verilogName}.v`),
+    widths: {
+      threshold: width('threshold_data'),
+      score: width('result_score'),
+      classIndex: width('result_class'),
+      weightAddr: storage === 'ram' ? width('weight_addr') : undefined,
+    },
+  };
 }
 
 /** Runs every embedding through the design in Icarus and returns one result per face. */
@@ -166,8 +184,8 @@ export function classifyInIcarus(model: IntModel, faces: readonly Int8Array[], o
   }
   fs.writeFileSync(path.join(options.dir, 'face_tb.v'), faceTestbench(faces.length, beats, words, options));
 
-  runTool('iverilog', ['-g2005', '-o', 'face_tb.vvp', '-s', 'face_tb', ...(options.iverilogArgs ?? []), 'face_tb.v', ...options.sources], options.dir);
-  runTool('vvp', ['-n', 'face_tb.vvp'], options.dir);
+  runTool('iverilog', 'iverilog', ['-g2005', '-o', 'face_tb.vvp', '-s', 'face_tb', ...(options.iverilogArgs ?? []), 'face_tb.v', ...options.sources], options.dir);
+  runTool('vvp', 'iverilog', ['-n', 'face_tb.vvp'], options.dir);
 
   const results: IcarusFaceResult[] = [];
   const flags = new Map<number, boolean>();

@@ -54,7 +54,8 @@ export interface IcarusResult {
   readonly workDir?: string;
 }
 
-function runTool(tool: string, debianPackage: string, args: readonly string[], cwd: string): string {
+/** Runs a tool in `cwd`; a missing tool or a non-zero exit becomes an error with the first lines of its output. */
+export function runTool(tool: string, debianPackage: string, args: readonly string[], cwd: string): string {
   const result = spawnSync(tool, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new ToolMissingError(tool, debianPackage);

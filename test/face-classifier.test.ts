@@ -10,9 +10,8 @@ import path from 'node:path';
 import { faceSvm, packLanes, PIPELINE_CYCLES, scoreWidth } from '../designs/face-svm.ts';
 import { classifyInt, loadIntModel, parseIntModel, type IntModel } from '../runtime/integer-model.ts';
 import { classifyOnHardware, loadWeights, resetDesign, setThreshold } from '../runtime/face-hardware.ts';
-import { classifyInIcarus } from '../runtime/face-icarus.ts';
+import { classifyInIcarus, writeFaceDesign } from '../runtime/face-icarus.ts';
 import { icarusFaces, readReplayVectors, simulateFaces } from '../runtime/face-check.ts';
-import { emitDesign } from '../compiler/verilog/emit.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { requireTool } from './tools.ts';
 
@@ -63,24 +62,8 @@ function icarus(m: IntModel, faces: readonly Int8Array[], lanes: number, storage
   const top = faceSvm(m, { lanes, storage }).elaborate();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdlc-face-test-'));
   try {
-    const emitted = emitDesign(top);
-    for (const e of emitted) {
-      fs.writeFileSync(path.join(dir, `${e.verilogName}.v`), e.text);
-      for (const file of e.memoryFiles) {
-        fs.writeFileSync(path.join(dir, file.fileName), file.text);
-      }
-    }
-    const width = (name: string) => (top.ports.find((p) => p.name === name) as { type: { width: number } }).type.width;
-    return classifyInIcarus(m, faces, {
-      lanes, storage, dir, threshold,
-      top: emitted[emitted.length - 1].verilogName,
-      sources: emitted.map((e) => `${e.verilogName}.v`),
-      stallCycles: () => stall,
-      widths: {
-        threshold: width('threshold_data'), score: width('result_score'), classIndex: width('result_class'),
-        weightAddr: storage === 'ram' ? width('weight_addr') : undefined,
-      },
-    });
+    const options = writeFaceDesign(top, dir, lanes, storage);
+    return classifyInIcarus(m, faces, { ...options, threshold, stallCycles: () => stall });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
