@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { classifyInt, type IntClassification, type IntModel } from '../../runtime/integer-model.ts';
 import { PIPELINE_CYCLES } from '../../designs/face-svm.ts';
+import { ToolFailedError } from '../../sim/icarus.ts';
 import { lastLines, runTool } from './tools.ts';
 
 export interface PinsWidths {
@@ -210,11 +211,11 @@ export function checkGateLevel(options: GateLevelOptions): GateLevelResult {
     'pins_tb.v', options.netlist, options.cellModels,
   ], options.dir);
   if (compile.status !== 0) {
-    throw new Error(`iverilog failed on the gate-level netlist with exit code ${compile.status}: ${lastLines(compile.output, 3)}`);
+    throw new ToolFailedError(`iverilog failed on the gate-level netlist with exit code ${compile.status}: ${lastLines(compile.output, 3)}`);
   }
   const simulate = runTool('vvp', ['-n', 'pins_tb.vvp'], options.dir);
   if (simulate.status !== 0) {
-    throw new Error(`vvp failed on the gate-level testbench with exit code ${simulate.status}: ${lastLines(simulate.output, 3)}`);
+    throw new ToolFailedError(`vvp failed on the gate-level testbench with exit code ${simulate.status}: ${lastLines(simulate.output, 3)}`);
   }
 
   const model = { ...options.model, threshold: Number(options.threshold) };

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Device } from './devices.ts';
+import { ToolFailedError } from '../../sim/icarus.ts';
 import { lastLines, runTool } from './tools.ts';
 
 export interface YosysOptions {
@@ -98,7 +99,7 @@ export function synthesize(options: YosysOptions): YosysResult {
   const run = runTool('yosys', ['-q', '-l', YOSYS_LOG, '-s', 'synth.ys'], options.dir);
   const log = path.join(options.dir, YOSYS_LOG);
   if (run.status !== 0) {
-    throw new Error(`yosys failed with exit code ${run.status} (log: ${log}): ${lastLines(run.output, 3)}`);
+    throw new ToolFailedError(`yosys failed with exit code ${run.status} (log: ${log}): ${lastLines(run.output, 3)}`);
   }
 
   const netlistJson = path.join(options.dir, NETLIST_JSON);
