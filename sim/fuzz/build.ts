@@ -57,6 +57,7 @@ export class RecipeBuilder {
   readonly module: Module;
   private readonly values = new Map<string, Value>();
   private readonly pulseInputs = new Map<string, { value: Value; pulse: 0 | 1 }>();
+  private readonly clockInputs = new Map<string, Value>();
   private readonly registers = new Map<string, SignalHandle>();
   private readonly enables = new Map<string, SignalHandle>();
   private readonly memories = new Map<string, { handle: MemoryHandle; recipe: MemoryRecipe }>();
@@ -80,10 +81,13 @@ export class RecipeBuilder {
     const m = this.module;
     for (const input of this.recipe.inputs) {
       const type = input.pulse === undefined ? typeOf(input.width, input.signed) : Bool;
-      const value = m.input(input.id, type);
+      const value = m.input(input.id, input.clock ? Bool : type);
       this.values.set(input.id, value);
       if (input.pulse !== undefined) {
         this.pulseInputs.set(input.id, { value, pulse: input.pulse });
+      }
+      if (input.clock) {
+        this.clockInputs.set(input.id, value);
       }
     }
     for (const register of this.recipe.registers) {
@@ -129,6 +133,11 @@ export class RecipeBuilder {
     return this.module;
   }
 
+  /** Returns a clock input for `ref`, or undefined (the module's `clk`) where it names none. */
+  private clockOf(ref: Ref | undefined): Value | undefined {
+    return ref === undefined ? undefined : this.clockInputs.get(ref);
+  }
+
   private ref(ref: Ref | undefined): Value {
     const value = ref === undefined ? undefined : this.values.get(ref);
     return value ?? lit(0, Bool);
@@ -148,7 +157,7 @@ export class RecipeBuilder {
       enable = this.module.wire(`${register.id}_en`, Bool);
       this.enables.set(register.id, enable);
     }
-    const handle = this.module.reg(register.id, type, { init, reset, enable });
+    const handle = this.module.reg(register.id, type, { init, reset, enable, clock: this.clockOf(register.clock) });
     this.registers.set(register.id, handle);
     this.values.set(register.id, handle);
   }
@@ -182,7 +191,7 @@ export class RecipeBuilder {
       const store = (): void => {
         const addr = this.address(write.addr, handle);
         const enable = write.enable === undefined ? undefined : toBool(this.ref(write.enable));
-        handle.write(addr, fit(this.ref(write.data), type), { enable });
+        handle.write(addr, fit(this.ref(write.data), type), { enable, clock: this.clockOf(write.clock) });
       };
       if (write.cond === undefined) {
         store();
@@ -311,12 +320,13 @@ export class RecipeBuilder {
       return handle.readAsync(addr);
     }
     const enable = node.enable === undefined ? undefined : toBool(this.ref(node.enable));
+    const clock = this.clockOf(node.clock);
     if (node.cond === undefined) {
-      return handle.read(addr, { enable });
+      return handle.read(addr, { enable, clock });
     }
     let data: Value | undefined;
     this.module.when(toBool(this.ref(node.cond)), () => {
-      data = handle.read(addr, { enable });
+      data = handle.read(addr, { enable, clock });
     });
     return data as Value;
   }
@@ -344,6 +354,10 @@ export class RecipeBuilder {
       }
       const childInput = childRecipe.inputs.find((input) => input.id === port.name);
       const source = node.inputs[port.name];
+      if (childInput?.clock) {
+        handle.input(port.name).set((source === undefined ? undefined : this.clockInputs.get(source)) ?? this.module.clock());
+        continue;
+      }
       if (childInput?.pulse !== undefined) {
         // A child reset must come straight from a reset input, never from logic that could glitch.
         const parentPulse = source === undefined ? undefined : this.pulseInputs.get(source);

@@ -158,7 +158,9 @@ export function caseSignature(recipe: Recipe, failure: RecordedFailure): string 
       if (register.reset) {
         reset = `${register.reset.async ? 'async' : 'sync'}-${register.reset.activeLow ? 'low' : 'high'}`;
       }
-      features.add(`${prefix}register:${reset}${register.enable === undefined ? '' : ':enable'}`);
+      const enable = register.enable === undefined ? '' : ':enable';
+      const clock = register.clock === undefined ? '' : ':clock';
+      features.add(`${prefix}register:${reset}${enable}${clock}`);
     }
     for (const memory of r.memories) {
       features.add(`${prefix}${memory.rom ? 'rom' : 'ram'}${memory.writes.length > 0 ? ':write' : ''}`);

@@ -39,9 +39,9 @@ export interface CheckOptions {
   readonly rewriteVerilog?: IcarusOptions['rewriteVerilog'];
 }
 
-/** The input ports of a recipe's top module, as the stimulus generator needs them. */
+/** The input ports of a recipe's top module that the stimulus drives (every input but the clocks). */
 export function recipeInputs(recipe: Recipe): InputPort[] {
-  return recipe.inputs.map((input) => ({
+  return recipe.inputs.filter((input) => !input.clock).map((input) => ({
     name: input.id,
     type: input.pulse !== undefined ? Bool : input.signed ? SInt(input.width) : UInt(input.width),
   }));

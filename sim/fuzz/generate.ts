@@ -13,6 +13,8 @@
 //   reads, and sometimes an instance (or two) of a generated child module.
 // - Registers with no reset and with synchronous or asynchronous, active-high
 //   or active-low resets, some with enables, assigned through when chains.
+//   Some registers and memory ports use a second clock input, which the
+//   harness raises together with `clk`.
 // - RAMs with one write port (sometimes under a when and with an enable) and
 //   ROMs, at depths that are and are not powers of two.
 // No value wider than 130 bits feeds another operator: a wider result (of mul
@@ -87,7 +89,7 @@ class RecipeGenerator {
 
     this.builder = new RecipeBuilder(recipe);
     this.builder.declare();
-    for (const input of recipe.inputs) {
+    for (const input of recipe.inputs.filter((i) => !i.clock)) {
       this.pool.push({ ref: input.id, type: { width: input.pulse === undefined ? input.width : 1, signed: input.pulse === undefined && input.signed } });
     }
     for (const register of recipe.registers) {
@@ -171,7 +173,16 @@ class RecipeGenerator {
     for (let i = 0; i < resets; i++) {
       inputs.push({ id: `i${inputs.length}`, width: 1, signed: false, pulse: this.chance(50) ? 1 : 0 });
     }
+    if (this.chance(25)) {
+      inputs.push({ id: `i${inputs.length}`, width: 1, signed: false, clock: true });
+    }
     return inputs;
+  }
+
+  /** Picks the second clock input for about a third of the sequential elements, where there is one. */
+  private pickClock(): Ref | undefined {
+    const clock = this.recipe.inputs.find((input) => input.clock);
+    return clock && this.chance(35) ? clock.id : undefined;
   }
 
   private makeRegisters(): RegisterRecipe[] {
@@ -194,6 +205,7 @@ class RecipeGenerator {
         init: this.randomValueText(type),
         reset,
         enable: this.chance(35) ? 'pending' : undefined,
+        clock: this.pickClock(),
         next: { branches: [] },
       });
     }
@@ -339,9 +351,13 @@ class RecipeGenerator {
         const inputs: Record<string, Ref> = {};
         const pulses = this.recipe.inputs.filter((input) => input.pulse !== undefined);
         for (const input of child.inputs) {
-          inputs[input.id] = input.pulse === undefined
-            ? this.pickRef()
-            : (pulses.find((p) => p.pulse === input.pulse) ?? pulses[0])?.id ?? 'none';
+          if (input.clock) {
+            inputs[input.id] = this.pickClock() ?? 'clk';
+          } else if (input.pulse !== undefined) {
+            inputs[input.id] = (pulses.find((p) => p.pulse === input.pulse) ?? pulses[0])?.id ?? 'none';
+          } else {
+            inputs[input.id] = this.pickRef();
+          }
         }
         return { id: this.nextId(), op: 'instance', child: 0, inputs };
       }
@@ -403,6 +419,7 @@ class RecipeGenerator {
       sync,
       enable: this.chance(30) ? this.pickBool() : undefined,
       cond: this.chance(20) ? this.pickBool() : undefined,
+      clock: this.pickClock(),
       ...wire,
     };
   }
@@ -431,6 +448,7 @@ class RecipeGenerator {
       data: this.pickRef(),
       enable: this.chance(50) ? this.pickBool() : undefined,
       cond: this.chance(25) ? this.pickBool() : undefined,
+      clock: this.pickClock(),
     }];
   }
 
@@ -464,7 +482,7 @@ class RecipeGenerator {
       outputs.push({ id: `o${outputs.length}`, ref: this.pick(outputs).id });
     }
     if (this.chance(10)) {
-      outputs.push({ id: `o${outputs.length}`, ref: this.pick(recipe.inputs).id });
+      outputs.push({ id: `o${outputs.length}`, ref: this.pick(recipe.inputs.filter((input) => !input.clock)).id });
     }
     return outputs;
   }

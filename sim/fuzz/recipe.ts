@@ -24,6 +24,8 @@ export interface InputRecipe {
   readonly signed: boolean;
   /** Marks a reset input: the stimulus keeps it at the other level except for short pulses at this level. */
   readonly pulse?: 0 | 1;
+  /** Marks a second clock input, which rises together with `clk` as the harness drives every clock input. */
+  readonly clock?: true;
 }
 
 export type BinaryOpName =
@@ -70,7 +72,10 @@ export type NodeRecipe = NodeBase & (
   | { readonly op: 'mux'; readonly sel: Ref; readonly a: Ref; readonly b: Ref }
   | { readonly op: 'when'; readonly width: number; readonly signed: boolean; readonly assign: AssignRecipe }
   /** A memory read: synchronous (`read`, optionally under `cond` and with `enable`) or combinational (`readAsync`). */
-  | { readonly op: 'read'; readonly memory: string; readonly addr: Ref; readonly sync: boolean; readonly enable?: Ref; readonly cond?: Ref }
+  | {
+    readonly op: 'read'; readonly memory: string; readonly addr: Ref; readonly sync: boolean;
+    readonly enable?: Ref; readonly cond?: Ref; readonly clock?: Ref;
+  }
   /** An instance of `children[child]`; `inputs` drives its ports, and `<id>.<port>` reads its outputs. */
   | { readonly op: 'instance'; readonly child: number; readonly inputs: Readonly<Record<string, Ref>> }
 );
@@ -91,6 +96,8 @@ export interface RegisterRecipe {
   readonly init: string;
   readonly reset?: ResetRecipe;
   readonly enable?: Ref;
+  /** A clock input of this recipe; the default is the module's `clk`. */
+  readonly clock?: Ref;
   readonly next: AssignRecipe;
 }
 
@@ -100,6 +107,7 @@ export interface WriteRecipe {
   readonly enable?: Ref;
   /** Write inside `when(cond)`, so the enclosing condition becomes part of the write enable. */
   readonly cond?: Ref;
+  readonly clock?: Ref;
 }
 
 export interface MemoryRecipe {
@@ -148,7 +156,7 @@ export function nodeRefs(node: NodeRecipe): Ref[] {
     case 'when':
       return assignRefs(node.assign);
     case 'read':
-      return [node.addr, ...(node.enable ? [node.enable] : []), ...(node.cond ? [node.cond] : [])];
+      return [node.addr, ...[node.enable, node.cond, node.clock].filter((ref) => ref !== undefined)];
     case 'instance':
       return Object.values(node.inputs);
     default:

@@ -288,6 +288,9 @@ function* simplerRegisters(recipe: Recipe): Generator<Recipe> {
     if (register.enable !== undefined) {
       variants.push({ ...register, enable: undefined });
     }
+    if (register.clock !== undefined) {
+      variants.push({ ...register, clock: undefined });
+    }
     if (register.init !== '0') {
       variants.push({ ...register, init: '0' });
     }
@@ -318,6 +321,9 @@ function* simplerMemories(recipe: Recipe): Generator<Recipe> {
       }
       if (write.enable !== undefined) {
         variants.push({ ...memory, writes: replaceAt(memory.writes, w, { ...write, enable: undefined }) });
+      }
+      if (write.clock !== undefined) {
+        variants.push({ ...memory, writes: replaceAt(memory.writes, w, { ...write, clock: undefined }) });
       }
     }
     if (memory.depth > 1) {
@@ -420,6 +426,9 @@ function* simplerNodes(node: NodeRecipe): Generator<NodeRecipe> {
       if (node.cond !== undefined) {
         yield { ...node, cond: undefined };
       }
+      if (node.clock !== undefined) {
+        yield { ...node, clock: undefined };
+      }
       break;
     case 'neg': case 'not': case 'andR': case 'orR': case 'xorR': case 'asSigned': case 'asUnsigned':
     case 'shl': case 'shr': case 'mux': case 'instance':
@@ -458,7 +467,7 @@ function renameNode(node: NodeRecipe, rename: (ref: Ref) => Ref): NodeRecipe {
     case 'when':
       return { ...node, assign: renameAssign(node.assign, rename) };
     case 'read':
-      return { ...node, addr: rename(node.addr), enable: optional(node.enable), cond: optional(node.cond) };
+      return { ...node, addr: rename(node.addr), enable: optional(node.enable), cond: optional(node.cond), clock: optional(node.clock) };
     case 'instance':
       return { ...node, inputs: Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, rename(ref)])) };
     case 'neg': case 'not': case 'andR': case 'orR': case 'xorR': case 'asSigned': case 'asUnsigned':
@@ -476,6 +485,7 @@ export function renameRefs(recipe: Recipe, rename: (ref: Ref) => Ref): Recipe {
     registers: recipe.registers.map((register) => ({
       ...register,
       enable: register.enable === undefined ? undefined : rename(register.enable),
+      clock: register.clock === undefined ? undefined : rename(register.clock),
       next: renameAssign(register.next, rename),
     })),
     memories: recipe.memories.map((memory) => ({
@@ -485,6 +495,7 @@ export function renameRefs(recipe: Recipe, rename: (ref: Ref) => Ref): Recipe {
         data: rename(write.data),
         enable: write.enable === undefined ? undefined : rename(write.enable),
         cond: write.cond === undefined ? undefined : rename(write.cond),
+        clock: write.clock === undefined ? undefined : rename(write.clock),
       })),
     })),
     nodes: recipe.nodes.map((node) => renameNode(node, rename)),
@@ -519,7 +530,7 @@ export function prune(recipe: Recipe): Recipe {
       if (node.op === 'read') {
         const memory = memories.get(node.memory);
         if (memory) {
-          mark(memory.id, memory.writes.flatMap((w) => [w.addr, w.data, ...(w.enable ? [w.enable] : []), ...(w.cond ? [w.cond] : [])]));
+          mark(memory.id, memory.writes.flatMap((w) => [w.addr, w.data, ...[w.enable, w.cond, w.clock].filter((ref) => ref !== undefined)]));
         }
       }
       mark(owner, refs);
@@ -530,6 +541,9 @@ export function prune(recipe: Recipe): Recipe {
       }
       if (register.reset) {
         refs.push(register.reset.source);
+      }
+      if (register.clock !== undefined) {
+        refs.push(register.clock);
       }
       mark(owner, refs);
     } else {

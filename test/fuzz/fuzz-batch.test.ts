@@ -84,6 +84,9 @@ function countFeatures(top: ModuleIR, counts: Map<string, number>): void {
     if (register.enable) {
       add('register with enable');
     }
+    if (register.clock.name !== 'clk') {
+      add('register on a second clock');
+    }
   }
   for (const memory of top.memories) {
     add(memory.writePorts.length > 0 ? 'ram' : 'rom');
@@ -91,6 +94,11 @@ function countFeatures(top: ModuleIR, counts: Map<string, number>): void {
       add('synchronous read port');
       visit(port.addr);
       visit(port.enable);
+    }
+    for (const port of [...memory.readPorts, ...memory.writePorts]) {
+      if (port.clock.name !== 'clk') {
+        add('memory port on a second clock');
+      }
     }
     for (const port of memory.writePorts) {
       add('write port');
@@ -118,7 +126,7 @@ const IR_FEATURES = [
   'signed mul', 'signed lt', 'signed ge', 'signed shr', 'concat of a signed part', 'slice of a signed value',
   'shl by a constant signal at or past the width', 'shr by a constant signal at or past the width',
   'const width up to 64', 'const width over 64',
-  'register without reset', 'register with enable',
+  'register without reset', 'register with enable', 'register on a second clock', 'memory port on a second clock',
   'register with sync active-high reset', 'register with sync active-low reset',
   'register with async active-high reset', 'register with async active-low reset',
   'ram', 'rom', 'synchronous read port', 'write port', 'instance',
