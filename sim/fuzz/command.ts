@@ -2,12 +2,15 @@
 // standard error, as a bar on a terminal and otherwise as a line every tenth
 // of the run. Failures and the summary go to standard output.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../compiler/build.ts';
 import { KNOWN_ICARUS_DIR, loadKnownDifferences } from './known.ts';
-import { describeOutcome, runFuzz, type FuzzProgress, type FuzzReport } from './run.ts';
+import { describeFailure, fuzzCaseOf, readCaseFile } from './case-file.ts';
+import { checkCase } from './check.ts';
+import { describeOutcome, describeRecipeSize, runFuzz, type FuzzProgress, type FuzzReport } from './run.ts';
 
 export const fuzzHelp = `Usage: hdlc fuzz [--seeds N] [--seed S] [--cycles C] [--out DIR] [options]
 
@@ -30,6 +33,9 @@ Options:
                      listed by seed (default: 10)
   --read-back MODE   how Icarus's outputs are read: 'log' (a per-cycle text
                      log, the default) or 'vcd' (its waveform)
+  --replay FILE      check the minimal case in a case file (as written to
+                     DIR) instead of generating designs; exits with code 1
+                     when the simulators still disagree
   -h, --help         show this help`;
 
 function wholeNumber(text: string | undefined, option: string, fallback: number, min = 1): number {
@@ -108,6 +114,20 @@ export function formatReport(report: FuzzReport): string {
   return lines.join('\n');
 }
 
+/** Checks the case in `file` again and prints the outcome; a failure that remains is an error. */
+function replayCaseFile(file: string, readBack: 'log' | 'vcd'): void {
+  if (!fs.existsSync(file)) {
+    throw new UsageError(`case file '${file}' not found`);
+  }
+  const data = readCaseFile(file);
+  const outcome = checkCase(fuzzCaseOf(data), { wrapped: data.wrapped, readBack });
+  console.log(`hdlc fuzz: ${file} (${describeRecipeSize(fuzzCaseOf(data))}) was found as: ${describeFailure(data.failure)}`);
+  if (outcome.kind !== 'agree') {
+    throw new Error(`the case still fails: ${describeOutcome(outcome)}`);
+  }
+  console.log(`hdlc fuzz: the simulators now agree on all ${outcome.cycles} cycle(s)`);
+}
+
 export async function runFuzzCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -120,6 +140,7 @@ export async function runFuzzCommand(args: string[]): Promise<void> {
       batch: { type: 'string' },
       'max-shrinks': { type: 'string' },
       'read-back': { type: 'string', default: 'log' },
+      replay: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -133,6 +154,10 @@ export async function runFuzzCommand(args: string[]): Promise<void> {
   const readBack = values['read-back'];
   if (readBack !== 'log' && readBack !== 'vcd') {
     throw new UsageError(`--read-back must be 'log' or 'vcd', got '${readBack}'`);
+  }
+  if (values.replay !== undefined) {
+    replayCaseFile(values.replay, readBack);
+    return;
   }
   const seeds = wholeNumber(values.seeds, '--seeds', values.seed === undefined ? 100 : 1);
   const progress = new ProgressReporter(seeds);
