@@ -8,7 +8,8 @@ import { mask, toBits, typeName } from '../compiler/ir.ts';
 import type { Expr, Memory, ModuleIR, Register, Signal, SourceLoc, Type } from '../compiler/ir.ts';
 import { ClockDomain, type CompiledReadPort, type CompiledRegister, type CompiledWritePort } from './clock-domain.ts';
 import { compileExpr, type EvalContext } from './evaluate.ts';
-import { formatSourceLoc, SimError } from './errors.ts';
+import { formatLoc } from '../compiler/errors.ts';
+import { SimError } from './errors.ts';
 import { flatten, type FlatAssign, type FlatMemory, type FlatNetlist, type FlatSignal } from './flatten.ts';
 import { orderCombinational, type CombNode } from './schedule.ts';
 
@@ -80,7 +81,7 @@ export class CompiledDesign {
   private setDriver(signal: FlatSignal, driver: Driver, loc: SourceLoc | undefined): void {
     const previous = this.drivers.get(signal);
     if (previous !== undefined) {
-      throw new SimError(`signal '${signal.name}' has more than one driver (the other one is at ${formatSourceLoc(previous.loc)})`, loc);
+      throw new SimError(`signal '${signal.name}' has more than one driver (the other one is at ${formatLoc(previous.loc)})`, loc);
     }
     if (signal.kind === 'input') {
       throw new SimError(`top-level input '${signal.name}' cannot also be driven by the design`, loc);
@@ -252,7 +253,7 @@ export class CompiledDesign {
     }
     if (signal.kind !== 'input' && signal.kind !== 'reg') {
       throw new SimError(
-        `clock '${clock.name}' is driven by logic at ${formatSourceLoc(this.drivers.get(signal)?.loc ?? signal.loc)}; ` +
+        `clock '${clock.name}' is driven by logic at ${formatLoc(this.drivers.get(signal)?.loc ?? signal.loc)}; ` +
           'the simulator supports only clocks that come from a top-level input or a register',
         loc,
       );

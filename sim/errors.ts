@@ -2,20 +2,17 @@
 // its API. Messages name the signal, the value and, where known, the
 // TypeScript file:line that built the offending part of the design.
 
+import { formatLoc } from '../compiler/errors.ts';
 import type { SourceLoc } from '../compiler/ir.ts';
 
 export class SimError extends Error {
   readonly loc: SourceLoc | undefined;
 
   constructor(message: string, loc?: SourceLoc) {
-    super(loc ? `${formatSourceLoc(loc)}: ${message}` : message);
+    super(loc ? `${formatLoc(loc)}: ${message}` : message);
     this.name = 'SimError';
     this.loc = loc;
   }
-}
-
-export function formatSourceLoc(loc: SourceLoc | undefined): string {
-  return loc ? `${loc.file}:${loc.line}` : '<unknown location>';
 }
 
 /**

@@ -4,7 +4,8 @@
 // and impose no order. A cycle is reported with the signals on it.
 
 import type { SourceLoc } from '../compiler/ir.ts';
-import { formatSourceLoc, SimError } from './errors.ts';
+import { formatLoc } from '../compiler/errors.ts';
+import { SimError } from './errors.ts';
 
 export interface CombNode {
   /** Slot of the signal this node writes. */
@@ -46,7 +47,7 @@ export function orderCombinational(nodes: readonly CombNode[], nameOf: (slot: nu
 
   if (order.length < nodes.length) {
     const loop = findLoop(nodes, producerOf, unresolved);
-    const names = loop.map((index) => `${nameOf(nodes[index].output)} (${formatSourceLoc(nodes[index].loc)})`);
+    const names = loop.map((index) => `${nameOf(nodes[index].output)} (${formatLoc(nodes[index].loc)})`);
     throw new SimError(
       `combinational loop: ${names.join(' -> ')} -> ${nameOf(nodes[loop[0]].output)}; ` +
         'break it with a register',
