@@ -19,6 +19,7 @@ import { devices, resourceLabels, type Device, type ResourceName } from './devic
 import { checkGateLevel, type GateLevelResult } from './gate-level.ts';
 import { median, placeAndRoute, type PlaceResult } from './nextpnr.ts';
 import { randomEmbeddings } from './random-model.ts';
+import { ToolFailedError, ToolMissingError } from '../../sim/icarus.ts';
 import { iceCellModels, runTool } from './tools.ts';
 import { synthesize, type YosysResult } from './yosys.ts';
 
@@ -110,6 +111,8 @@ export interface SynthReport {
     readonly seconds: number;
     readonly mismatches: { face: number; expected: string; actual: string }[];
   };
+  /** Why the gate-level check could not finish, when it could not. */
+  readonly gateLevelError?: string;
   readonly seconds: number;
 }
 
@@ -369,13 +372,23 @@ export async function runSynth(args: string[]): Promise<void> {
 
   // 4. The gate-level check, for the face classifier behind its pins.
   let gateLevel: SynthReport['gateLevel'];
+  let gateLevelError: Error | undefined;
   if (face && fits && gateFaces > 0) {
     if (!isPinsWrapper(design)) {
       progress('skipping the gate-level check: its testbench drives the pins of designs/face-svm-pins.ts, and this build has no wrapper');
     } else {
       progress(`running the gate-level check in Icarus Verilog on ${gateFaces} faces ...`);
-      gateLevel = runGateLevel(face, design, verilogTop, yosys, dir, gateFaces, values.faces);
-      progress(`gate-level check done in ${gateLevel.seconds.toFixed(1)} s`);
+      try {
+        gateLevel = runGateLevel(face, design, verilogTop, yosys, dir, gateFaces, values.faces);
+        progress(`gate-level check done in ${gateLevel.seconds.toFixed(1)} s`);
+      } catch (error) {
+        // The report still records the other figures; the error is raised after it is written.
+        if (error instanceof ToolMissingError || !(error instanceof Error)) {
+          throw error;
+        }
+        gateLevelError = error;
+        progress(`gate-level check failed: ${error.message}`);
+      }
     }
   }
 
@@ -405,6 +418,7 @@ export async function runSynth(args: string[]): Promise<void> {
     cyclesPerClassification: face?.cyclesPerClassification,
     classificationsPerSecond: face && fmaxMHz !== undefined ? (fmaxMHz * 1e6) / face.cyclesPerClassification : undefined,
     gateLevel,
+    gateLevelError: gateLevelError?.message,
     seconds: (performance.now() - started) / 1000,
   };
   fs.writeFileSync(path.join(dir, 'synth-report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -415,6 +429,9 @@ export async function runSynth(args: string[]): Promise<void> {
     const causes = overflow.map(describeOverflow);
     const cause = causes.length > 0 ? causes.join('; ') : `nextpnr-ice40: ${failure?.message}`;
     throw new SynthResultError(`${verilogTop} does not fit the ${device.name}: ${cause}`);
+  }
+  if (gateLevelError) {
+    throw gateLevelError instanceof ToolFailedError ? gateLevelError : new SynthResultError(`the gate-level check failed: ${gateLevelError.message}`);
   }
   if (gateLevel && gateLevel.agreeing !== gateLevel.faces) {
     throw new SynthResultError(`the gate-level netlist disagrees with the golden model on ${gateLevel.faces - gateLevel.agreeing} of ${gateLevel.faces} faces (see ${path.join(dir, 'gate-level')})`);

@@ -7,7 +7,7 @@
 //
 // Timing: the testbench changes pins 1 ns after a falling clock edge and
 // reads outputs there too, so every value has settled before the next
-// rising edge.
+// rising edge, 4 ns later.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -162,7 +162,9 @@ function testbench(options: GateLevelOptions, words: number, thresholdBytes: num
     '      end',
     "      while (result_valid !== 1'b1) tick;",
     '      $fwrite(log, "%0d %0d", face, cycle - start);',
-    `      for (k = 0; k < ${resultBytes}; k = k + 1) begin out_select = k; #1; $fwrite(log, " %h", out_data); end`,
+    // Each read waits 0.1 ns for out_data, so all bytes are read well before
+    // the next rising edge, and result_ready below is high across that edge.
+    `      for (k = 0; k < ${resultBytes}; k = k + 1) begin out_select = k; #0.1; $fwrite(log, " %h", out_data); end`,
     '      $fwrite(log, "\\n");',
     "      result_ready = 1'b1; tick; result_ready = 1'b0;",
     '    end',
