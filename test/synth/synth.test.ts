@@ -11,8 +11,21 @@ import { requireTool, run, tempDir } from '../tools.ts';
 
 const smallModel = 'test/fixtures/small-weights.json';
 
-function hdlcSynth(args: string[]) {
-  return run(process.execPath, ['bin/hdlc.js', 'synth', 'designs/face-svm.ts', '--weights', smallModel, '--seeds', '1', ...args]);
+function hdlcSynth(args: string[], weights = smallModel) {
+  return run(process.execPath, ['bin/hdlc.js', 'synth', 'designs/face-svm.ts', '--weights', weights, '--seeds', '1', ...args]);
+}
+
+/**
+ * Writes the small model with 2^28 added to every bias: the classes compare
+ * as before, but scores take 30 bits, so the result word needs 5 bytes, as
+ * the LFW model's does.
+ */
+function writeWideScoreModel(dir: string): string {
+  const json = JSON.parse(fs.readFileSync(smallModel, 'utf8')) as { biases: number[] };
+  json.biases = json.biases.map((bias) => bias + 2 ** 28);
+  const file = path.join(dir, 'wide-score-weights.json');
+  fs.writeFileSync(file, JSON.stringify(json));
+  return file;
 }
 
 function readReport(dir: string): SynthReport {
@@ -30,7 +43,8 @@ describe('hdlc synth', function () {
 
   it('fits the UP5K at 2 lanes', function () {
     const dir = tempDir('synth-fit');
-    const result = hdlcSynth(['--device', 'up5k', '--param', 'lanes=2', '--param', 'storage=ram', '--gate-level-faces', '3', '-o', dir]);
+    const weights = writeWideScoreModel(dir);
+    const result = hdlcSynth(['--device', 'up5k', '--param', 'lanes=2', '--param', 'storage=ram', '--gate-level-faces', '3', '-o', dir], weights);
     expect(result.stderr).to.include('running nextpnr-ice40');
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.include('face_svm_l2_ram_pins on up5k: fits');
