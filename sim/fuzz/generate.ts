@@ -461,6 +461,7 @@ class RecipeGenerator {
         used.add(ref);
       }
     }
+
     const sinks = this.pool.filter((entry) => !used.has(entry.ref) && !recipe.inputs.some((input) => input.id === refOwner(entry.ref)));
     const chosen: Ref[] = [];
     for (const entry of sinks.reverse()) {
@@ -476,6 +477,7 @@ class RecipeGenerator {
     if (chosen.length === 0 || this.chance(10)) {
       chosen.push(this.pickRef());
     }
+
     const outputs = chosen.map((ref, index) => ({ id: `o${index}`, ref }));
     // Now and then an output that reads another output, or an input directly.
     if (this.chance(10)) {

@@ -14,10 +14,11 @@ import { describeRecipeSize, describeOutcome, runFuzz } from '../../sim/fuzz/run
 import { shrinkCase } from '../../sim/fuzz/shrink.ts';
 import { requireTool, tempDir } from '../tools.ts';
 
-// About a minute of the suite's time: 300 seeds took 30 s on a two-core
-// machine that was busy with other work. `hdlc fuzz` runs any number.
-const BATCH_SEEDS = 600;
-const BATCH_CYCLES = 40;
+// About a minute of the suite's time: 1200 seeds of 50 cycles took 61 s on
+// a two-core machine busy with other work (load average about 9), and 600
+// seeds of 40 cycles took 19 to 30 s. `hdlc fuzz` runs any number.
+const BATCH_SEEDS = 1200;
+const BATCH_CYCLES = 50;
 
 /** Counts every expression kind, operator and sequential element of a design and its children. */
 function countFeatures(top: ModuleIR, counts: Map<string, number>): void {
