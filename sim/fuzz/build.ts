@@ -247,7 +247,8 @@ export class RecipeBuilder {
     switch (node.op) {
       case 'const': {
         const type = typeOf(node.width, node.signed);
-        return lit(wrapToType(BigInt(node.value), type), type);
+        const value = wrapToType(BigInt(node.value), type);
+        return node.inferred ? lit(value) : lit(value, type);
       }
       case 'neg': case 'not': case 'andR': case 'orR': case 'xorR': case 'asSigned': case 'asUnsigned':
         return unary(node.op, this.ref(node.a));
@@ -343,6 +344,8 @@ export class RecipeBuilder {
     }
     const childIR = child.elaborate();
     const handle: InstanceHandle = this.module.instance(`u_${node.id}`, child);
+    // Clocks and resets are set port by port; data ports go through connect(), so both DSL calls are exercised.
+    const data: Record<string, Value> = {};
 
     for (const port of childIR.ports) {
       if (port.kind !== 'input') {
@@ -364,8 +367,9 @@ export class RecipeBuilder {
         handle.input(port.name).set(parentPulse ? parentPulse.value : lit(1 - childInput.pulse, Bool));
         continue;
       }
-      handle.input(port.name).set(fit(this.ref(source), port.type));
+      data[port.name] = fit(this.ref(source), port.type);
     }
+    handle.connect(data);
 
     let first: Value | undefined;
     for (const port of childIR.ports) {

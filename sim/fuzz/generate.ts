@@ -292,7 +292,8 @@ class RecipeGenerator {
     switch (kind) {
       case 'const': {
         const type = { width: this.width(), signed: this.chance(50) };
-        return { id: this.nextId(), op: 'const', width: type.width, signed: type.signed, value: this.randomValueText(type), ...wire };
+        const inferred = this.chance(15) ? { inferred: true as const } : {};
+        return { id: this.nextId(), op: 'const', width: type.width, signed: type.signed, value: this.randomValueText(type), ...inferred, ...wire };
       }
       case 'binary':
         return this.binaryNode(wire);

@@ -59,7 +59,8 @@ interface NodeBase {
 }
 
 export type NodeRecipe = NodeBase & (
-  | { readonly op: 'const'; readonly width: number; readonly signed: boolean; readonly value: string }
+  /** `lit(value, type)`; with `inferred`, `lit(value)`, whose type is the smallest that holds the value. */
+  | { readonly op: 'const'; readonly width: number; readonly signed: boolean; readonly value: string; readonly inferred?: true }
   /** `b` is a reference, or `imm` a plain number operand (`a.add(5)`), which takes `a`'s signedness. */
   | { readonly op: BinaryOpName; readonly a: Ref; readonly b: Ref; readonly imm?: string }
   | { readonly op: UnaryOpName; readonly a: Ref }
@@ -190,7 +191,11 @@ export function refOwner(ref: Ref): string {
   return dot < 0 ? ref : ref.slice(0, dot);
 }
 
-/** Returns every distinct operator name in a recipe and its children; a read is `read` or `readAsync`. */
+/**
+ * Returns every distinct operator name in a recipe and its children. A read
+ * is `read` or `readAsync`; `immediate` and `inferredLit` mark plain-number
+ * operands and untyped literals.
+ */
 export function recipeOps(recipe: Recipe): Set<string> {
   const ops = new Set<string>();
   const visit = (r: Recipe): void => {
@@ -202,6 +207,9 @@ export function recipeOps(recipe: Recipe): Set<string> {
       }
       if ('imm' in node && node.imm !== undefined) {
         ops.add('immediate');
+      }
+      if (node.op === 'const' && node.inferred) {
+        ops.add('inferredLit');
       }
     }
     r.children.forEach(visit);

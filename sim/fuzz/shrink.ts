@@ -359,6 +359,9 @@ function* simplerNodes(node: NodeRecipe): Generator<NodeRecipe> {
   }
   switch (node.op) {
     case 'const':
+      if (node.inferred) {
+        yield { ...node, inferred: undefined };
+      }
       for (const value of ['0', '1', '-1']) {
         if (node.value !== value) {
           yield { ...node, value };

@@ -117,7 +117,7 @@ function countFeatures(top: ModuleIR, counts: Map<string, number>): void {
 const DSL_OPERATORS = [
   'const', 'add', 'addWrap', 'sub', 'subWrap', 'mul', 'neg', 'and', 'or', 'xor', 'not', 'andR', 'orR', 'xorR',
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'shlConst', 'shrConst', 'shl', 'shr', 'slice', 'bit', 'cat', 'mux',
-  'resize', 'trunc', 'asSigned', 'asUnsigned', 'when', 'read', 'readAsync', 'instance', 'immediate',
+  'resize', 'trunc', 'asSigned', 'asUnsigned', 'when', 'read', 'readAsync', 'instance', 'immediate', 'inferredLit',
 ];
 
 const IR_FEATURES = [
