@@ -7,7 +7,7 @@
 // returns stores them. Synchronous reads therefore return memory as it was
 // before this edge's writes (read-before-write).
 
-import type { Signal, SourceLoc } from '../compiler/ir.ts';
+import type { Memory, MemReadPort, MemWritePort, Register, Signal, SourceLoc } from '../compiler/ir.ts';
 import type { CompiledExpr } from './evaluate.ts';
 
 export interface CompiledRegister {
@@ -18,6 +18,8 @@ export interface CompiledRegister {
   readonly next: CompiledExpr;
   readonly enable?: CompiledExpr;
   readonly resetActive?: () => boolean;
+  /** The IR register, which the compiled back end generates code from. */
+  readonly source: Register;
 }
 
 export interface CompiledReadPort {
@@ -28,6 +30,8 @@ export interface CompiledReadPort {
   readonly words: bigint[];
   readonly enable?: CompiledExpr;
   readonly addr: CompiledExpr;
+  readonly memory: Memory;
+  readonly source: MemReadPort;
 }
 
 export interface CompiledWritePort {
@@ -37,6 +41,8 @@ export interface CompiledWritePort {
   readonly enable: CompiledExpr;
   readonly addr: CompiledExpr;
   readonly data: CompiledExpr;
+  readonly memory: Memory;
+  readonly source: MemWritePort;
 }
 
 export class ClockDomain {

@@ -13,6 +13,14 @@ import { SimError } from './errors.ts';
 import { flatten, type FlatAssign, type FlatMemory, type FlatNetlist, type FlatSignal } from './flatten.ts';
 import { orderCombinational, type CombNode } from './schedule.ts';
 
+/**
+ * One step of settling, in the order the simulator runs them: an assign, or
+ * forcing a register to its init while its asynchronous reset is active.
+ */
+export type CombStep =
+  | { readonly kind: 'assign'; readonly slot: number; readonly value: Expr }
+  | { readonly kind: 'asyncReset'; readonly slot: number; readonly resetSlot: number; readonly activeBit: bigint; readonly init: bigint };
+
 /** The driver of a signal: an assign, a register, or a memory through one of its read ports. */
 export type Driver = FlatAssign | Register | FlatMemory;
 
@@ -26,6 +34,8 @@ export class CompiledDesign {
 
   /** Combinational updates in dependency order. */
   readonly combinational: (() => void)[] = [];
+  /** The same updates as `combinational`, in the same order, as IR for the compiled back end. */
+  readonly combinationalSteps: CombStep[] = [];
   /** Slots of the top-level inputs that clock something; step() drives them. */
   readonly primaryClocks = new Set<number>();
   readonly primaryDomains: ClockDomain[] = [];
@@ -38,6 +48,7 @@ export class CompiledDesign {
   private readonly readPorts: CompiledReadPort[] = [];
   private readonly writePorts: CompiledWritePort[] = [];
   private readonly asyncResetNodes: CombNode[] = [];
+  private readonly stepOfNode = new Map<CombNode, CombStep>();
 
   constructor(module: ModuleIR) {
     checkHierarchy(module);
@@ -115,7 +126,7 @@ export class CompiledDesign {
         // While an asynchronous reset is active, its register is forced to
         // init as part of settling, after the logic that computes the reset.
         if (reset.async) {
-          this.asyncResetNodes.push({
+          const node: CombNode = {
             output: slot,
             inputs: [resetSlot],
             loc: register.loc,
@@ -124,7 +135,9 @@ export class CompiledDesign {
                 this.values[slot] = init;
               }
             },
-          });
+          };
+          this.asyncResetNodes.push(node);
+          this.stepOfNode.set(node, { kind: 'asyncReset', slot, resetSlot, activeBit, init });
         }
       }
 
@@ -136,6 +149,7 @@ export class CompiledDesign {
         next: compileExpr(register.next, context),
         enable: register.enable && compileExpr(register.enable, context),
         resetActive,
+        source: register,
       });
     }
   }
@@ -153,6 +167,8 @@ export class CompiledDesign {
           enable: compileExpr(port.enable, context),
           addr: compileExpr(port.addr, context),
           data: compileExpr(port.data, context),
+          memory,
+          source: port,
         });
       }
 
@@ -175,6 +191,8 @@ export class CompiledDesign {
           words,
           enable: port.enable && compileExpr(port.enable, context),
           addr: compileExpr(port.addr, context),
+          memory,
+          source: port,
         });
       }
     }
@@ -187,14 +205,16 @@ export class CompiledDesign {
       this.setDriver(assign.target, assign, assign.loc);
       const slot = this.slotOf(assign.target);
       const value = compileExpr(assign.value, context);
-      nodes.push({
+      const node: CombNode = {
         output: slot,
         inputs: referencedSlots(assign.value, (signal) => this.slotOf(signal)),
         loc: assign.loc,
         update: () => {
           this.values[slot] = value();
         },
-      });
+      };
+      nodes.push(node);
+      this.stepOfNode.set(node, { kind: 'assign', slot, value: assign.value });
     }
 
     nodes.push(...this.asyncResetNodes);
@@ -202,6 +222,7 @@ export class CompiledDesign {
     const order = orderCombinational(nodes, (slot) => this.netlist.signals[slot].name);
     for (const node of order) {
       this.combinational.push(node.update);
+      this.combinationalSteps.push(this.stepOfNode.get(node)!);
     }
     this.findAsyncResetInputs(nodes);
   }

@@ -21,11 +21,16 @@
 //   clock rises, its registers update at the same moment, after the edge
 //   that raised it. NOTE: all top-level clock inputs rise together on each
 //   `step()`, so several unrelated input clocks are simulated as one.
+//
+// Two back ends run this model with identical results: the compiled one
+// (the default), which generates JavaScript for the design, and the
+// interpreter, which is the reference (see engine.ts).
 
 import { mask, toBits, toInteger, typeName } from '../compiler/ir.ts';
 import type { Memory, ModuleIR, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
-import { applyEdges } from './clock-domain.ts';
+import { CompiledEngine } from './codegen/compiled-engine.ts';
 import { CompiledDesign } from './compile.ts';
+import { InterpreterEngine, type Backend, type SimEngine } from './engine.ts';
 import { describeCloseNames, SimError } from './errors.ts';
 import type { FlatMemory, FlatNetlist, FlatSignal } from './flatten.ts';
 import { VcdWriter, type VcdTarget } from './vcd-writer.ts';
@@ -35,14 +40,23 @@ export interface SampleListener {
   sample(time: bigint, values: readonly bigint[]): void;
 }
 
+export type { Backend } from './engine.ts';
+
+export interface SimulatorOptions {
+  /** 'compiled' (the default) generates JavaScript for the design; 'interpreter' runs the reference interpreter. */
+  readonly backend?: Backend;
+}
+
 /** Time units from one rising clock edge to the next in traces; the clock rises at 5, 15, 25, ... */
 export const CLOCK_PERIOD = 10n;
 
 export class Simulator {
   readonly netlist: FlatNetlist;
 
+  readonly backend: Backend;
+
   private readonly design: CompiledDesign;
-  private readonly values: bigint[];
+  private readonly engine: SimEngine;
   private readonly signalsByName = new Map<string, FlatSignal>();
   private readonly memoriesByName = new Map<string, FlatMemory>();
   private readonly listeners: SampleListener[] = [];
@@ -50,11 +64,18 @@ export class Simulator {
   private dirty = true;
   private cycleCount = 0;
 
-  constructor(module: ModuleIR) {
+  constructor(module: ModuleIR, options: SimulatorOptions = {}) {
     const design = new CompiledDesign(module);
     this.design = design;
     this.netlist = design.netlist;
-    this.values = design.values;
+    this.backend = options.backend ?? 'compiled';
+    if (this.backend === 'compiled') {
+      this.engine = new CompiledEngine(design);
+    } else if (this.backend === 'interpreter') {
+      this.engine = new InterpreterEngine(design);
+    } else {
+      throw new SimError(`backend '${String(this.backend)}' is invalid: expected 'compiled' or 'interpreter'`);
+    }
 
     for (const signal of this.netlist.signals) {
       this.signalsByName.set(signal.name, signal);
@@ -112,8 +133,7 @@ export class Simulator {
   /** Reads one memory word as an integer (negative for a signed memory whose sign bit is set). */
   readMemory(name: string, addr: bigint | number): bigint {
     const memory = this.memory(name);
-    const words = this.design.wordsOf(memory);
-    return toInteger(words[this.memoryIndex(memory, addr)], memory.type);
+    return toInteger(this.engine.readWord(memory, this.memoryIndex(memory, addr)), memory.type);
   }
 
   /** Overwrites one memory word. Logic that reads the memory returns the new word at once. */
@@ -121,7 +141,7 @@ export class Simulator {
     const memory = this.memory(name);
     const what = `word ${addr} of memory '${name}'`;
     const pattern = patternOf(what, memory.type, toBigInt(what, value));
-    this.design.wordsOf(memory)[this.memoryIndex(memory, addr)] = pattern;
+    this.engine.writeWord(memory, this.memoryIndex(memory, addr), pattern);
     this.dirty = true;
   }
 
@@ -192,10 +212,14 @@ export class Simulator {
     const start = BigInt(this.cycleCount) * CLOCK_PERIOD;
     this.emit(start);
 
-    const derivedBefore = this.design.derivedDomains.map((domain) => this.values[domain.clockSlot]);
-    applyEdges(this.design.primaryDomains, this.values);
-    this.dirty = true;
-    this.applyDerivedEdges(derivedBefore);
+    if (this.design.derivedDomains.length === 0) {
+      this.engine.primaryEdge();
+    } else {
+      const derivedBefore = this.derivedClocks();
+      this.engine.primaryEdge();
+      this.dirty = true;
+      this.applyDerivedEdges(derivedBefore);
+    }
     this.cycleCount++;
 
     if (this.listeners.length > 0) {
@@ -217,42 +241,49 @@ export class Simulator {
   // edge undefined, and Icarus 11 runs the edge first, so only registers
   // sampled directly are sure to agree with it.
   private applyDerivedEdges(before: bigint[]): void {
+    const domains = this.design.derivedDomains;
     let previous = before;
-    for (let round = 0; this.design.derivedDomains.length > 0; round++) {
-      if (round > this.design.derivedDomains.length) {
+    for (let round = 0; domains.length > 0; round++) {
+      if (round > domains.length) {
         throw new SimError('register clocks keep rising within one step; check for a register that clocks itself');
       }
       this.settle();
-      const current = this.design.derivedDomains.map((domain) => this.values[domain.clockSlot]);
-      const rising = this.design.derivedDomains.filter((_, i) => previous[i] === 0n && current[i] === 1n);
+      const current = this.derivedClocks();
+      const rising = domains.map((_, i) => i).filter((i) => previous[i] === 0n && current[i] === 1n);
       if (rising.length === 0) {
         return;
       }
       previous = current;
-      applyEdges(rising, this.values);
+      this.engine.derivedEdges(rising);
       this.dirty = true;
     }
+  }
+
+  private derivedClocks(): bigint[] {
+    return this.design.derivedDomains.map((domain) => this.engine.readBits(domain.clockSlot));
   }
 
   private settle(): void {
     if (!this.dirty) {
       return;
     }
-    for (const update of this.design.combinational) {
-      update();
-    }
+    this.engine.settle();
     this.dirty = false;
   }
 
   private emit(time: bigint): void {
+    if (this.listeners.length === 0) {
+      return;
+    }
+    const values = this.engine.snapshot();
     for (const listener of this.listeners) {
-      listener.sample(time, this.values);
+      listener.sample(time, values);
     }
   }
 
   private setClocks(bit: bigint): void {
     for (const slot of this.design.primaryClocks) {
-      this.values[slot] = bit;
+      this.engine.writeBits(slot, bit);
     }
     this.dirty = true;
   }
@@ -262,18 +293,18 @@ export class Simulator {
     if (this.design.asyncResetInputs.has(slot)) {
       // Settle before and after, so an asynchronous reset acts on every change of this input.
       this.settle();
-      this.values[slot] = pattern;
+      this.engine.writeBits(slot, pattern);
       this.dirty = true;
       this.settle();
       return;
     }
-    this.values[slot] = pattern;
+    this.engine.writeBits(slot, pattern);
     this.dirty = true;
   }
 
   private bitsOf(signal: FlatSignal): bigint {
     this.settle();
-    return this.values[this.design.slotOf(signal)];
+    return this.engine.readBits(this.design.slotOf(signal));
   }
 
   private inputSignal(name: string): FlatSignal {
