@@ -14,7 +14,9 @@
 // - shl, shr: the amount is unsigned and any width; the result has the left
 //   operand's type. Bits shifted past the width are lost; an amount at or
 //   above the width gives 0, or all sign bits for shr of a signed value.
-// - extend: sign-extends a signed operand, zero-extends an unsigned one.
+// - extend: sign-extends a signed operand, zero-extends an unsigned one, to a
+//   strictly greater width.
+// - Register.init and Memory.init hold bit patterns, like constants.
 // - slice: bits [lo + width - 1 : lo] of its operand, always unsigned.
 // - concat: parts[0] is the most significant part; the result is unsigned.
 // - cast: the same bits read with the other signedness.

@@ -446,11 +446,20 @@ export class Module {
     return terms.reduce((acc, term) => ops.bitwise('and', acc, term, loc));
   }
 
+  /**
+   * Returns the clock signal for a register or memory port. Clocks are module
+   * inputs: a clock made by logic or a register would race its own data in
+   * Verilog simulators.
+   */
   clockOf(clock: Value | undefined, loc: SourceLoc | undefined): Signal {
     if (!clock) {
       return (this.clock().expr as Extract<Expr, { kind: 'ref' }>).signal;
     }
-    return this.requireBoolSignal(clock, 'clock', loc);
+    const signal = this.requireBoolSignal(clock, 'clock', loc);
+    if (signal.kind !== 'input') {
+      throw new HdlError('USAGE', `clock '${signal.name}' must be an input of module '${this.name}'; derive slower rates with an enable instead of a clock made by logic`, loc);
+    }
+    return signal;
   }
 
   private requireBoolSignal(value: Value, role: string, loc: SourceLoc | undefined): Signal {

@@ -189,6 +189,19 @@ describe('design errors', () => {
     expect(error.detail).to.equal("input 'd' of instance 'u' is not connected; drive it with .input('d').set(...) or .connect()");
   });
 
+  it('USAGE: clock made by a register', () => {
+    let line = 0;
+    const error = designError(() => {
+      const m = new Module('divided');
+      const divider = m.reg('divider', Bool);
+      divider.set(divider.not());
+      line = currentLine() + 1;
+      m.reg('slow', UInt(4), { clock: divider });
+    });
+    expectAt(error, 'USAGE', line);
+    expect(error.detail).to.equal("clock 'divider' must be an input of module 'divided'; derive slower rates with an enable instead of a clock made by logic");
+  });
+
   it('DUPNAME: two signals share a name', () => {
     let line = 0;
     let first = 0;

@@ -5,6 +5,8 @@
 import { HdlError } from '../errors.ts';
 import { mask, sameType, typeName, type Expr, type ModuleIR, type Type } from '../ir.ts';
 
+const bool: Type = { width: 1, signed: false };
+
 function fail(expr: Expr, rule: string): never {
   throw new HdlError('WIDTH', `internal error: invalid IR ${expr.kind} node of type ${typeName(expr.type)}: ${rule}; please report this as an hdlc bug`, expr.loc);
 }
@@ -127,19 +129,39 @@ export function checkModuleRules(module: ModuleIR): void {
     requireType(register.next, register.next, register.signal.type, `next value of '${register.signal.name}'`);
     if (register.enable) {
       checkExpr(register.enable, seen);
+      requireType(register.enable, register.enable, bool, `enable of '${register.signal.name}'`);
+    }
+    if (register.reset && !sameType(register.reset.signal.type, bool)) {
+      fail(register.next, `reset '${register.reset.signal.name}' of '${register.signal.name}' must be UInt(1)`);
     }
   }
   for (const memory of module.memories) {
+    const address = { width: memory.addrWidth, signed: false };
     for (const port of memory.writePorts) {
       checkExpr(port.enable, seen);
       checkExpr(port.addr, seen);
       checkExpr(port.data, seen);
+      requireType(port.enable, port.enable, bool, `write enable of '${memory.name}'`);
+      requireType(port.addr, port.addr, address, `write address of '${memory.name}'`);
       requireType(port.data, port.data, memory.type, `data written to '${memory.name}'`);
     }
     for (const port of memory.readPorts) {
       checkExpr(port.addr, seen);
+      requireType(port.addr, port.addr, address, `read address of '${memory.name}'`);
+      if (!sameType(port.data.type, memory.type)) {
+        fail(port.addr, `read data '${port.data.name}' of '${memory.name}' is ${typeName(port.data.type)}, expected ${typeName(memory.type)}`);
+      }
       if (port.enable) {
         checkExpr(port.enable, seen);
+        requireType(port.enable, port.enable, bool, `read enable of '${memory.name}'`);
+      }
+    }
+  }
+  for (const instance of module.instances) {
+    for (const port of instance.module.ports) {
+      const parent = instance.inputs.get(port.name) ?? instance.outputs.get(port.name);
+      if (parent && !sameType(parent.type, port.type)) {
+        throw new HdlError('WIDTH', `internal error: port '${port.name}' of instance '${instance.name}' is ${typeName(port.type)} but connects to ${typeName(parent.type)}; please report this as an hdlc bug`, instance.loc);
       }
     }
   }

@@ -241,10 +241,23 @@ class ModuleEmitter {
     const lines = fileName ? [`  initial $readmemh("${fileName}", ${name});${comment(memory.loc)}`] : [];
     const fullRange = 2 ** memory.addrWidth === memory.depth;
 
-    for (const port of memory.writePorts) {
-      const clock = this.signalNames.get(port.clock);
-      const addr = this.operand(port.addr);
-      lines.push(`  always @(posedge ${clock}) if (${this.operand(port.enable)}) ${name}[${addr}] <= ${this.operand(port.data)};${comment(port.loc)}`);
+    // All write ports on one clock share one always block, in port order, so
+    // that when two write one address on the same edge the later port wins,
+    // as in the IR. Separate blocks would run in an order Verilog leaves open.
+    // NOTE: ports on different clocks that rise together still race.
+    const clocks = [...new Set(memory.writePorts.map((port) => port.clock))];
+    for (const clockSignal of clocks) {
+      const ports = memory.writePorts.filter((port) => port.clock === clockSignal);
+      const writes = ports.map((port) => {
+        const addr = this.operand(port.addr);
+        return `if (${this.operand(port.enable)}) ${name}[${addr}] <= ${this.operand(port.data)};${comment(port.loc)}`;
+      });
+      const clock = this.signalNames.get(clockSignal);
+      if (writes.length === 1) {
+        lines.push(`  always @(posedge ${clock}) ${writes[0]}`);
+      } else {
+        lines.push(`  always @(posedge ${clock}) begin`, ...writes.map((w) => `    ${w}`), '  end');
+      }
     }
     for (const port of memory.readPorts) {
       const clock = this.signalNames.get(port.clock);

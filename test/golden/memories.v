@@ -9,28 +9,35 @@ module memories ( // test/fixtures/memories.ts:7
   input  wire signed [5:0] data,
   output wire [4:0] table_sync,
   output wire [4:0] table_async,
+  input  wire second_write,
+  input  wire [2:0] second_addr,
   output wire signed [5:0] scratch_read
 );
 
   reg [4:0] table_rdata = 5'b00000; // test/fixtures/memories.ts:14
-  reg signed [5:0] scratch_rdata = 6'b000000; // test/fixtures/memories.ts:19
+  reg signed [5:0] scratch_rdata = 6'b000000; // test/fixtures/memories.ts:23
   reg [4:0] table_ [0:5]; // test/fixtures/memories.ts:13
   reg signed [5:0] scratch [0:4]; // test/fixtures/memories.ts:17
 
   /* verilator lint_off UNUSEDSIGNAL */
-  wire _not0;
+  wire signed [5:0] _not0;
+  wire _not1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign _not0 = ~write; // test/fixtures/memories.ts:19
+  assign _not0 = ~data; // test/fixtures/memories.ts:22
+  assign _not1 = ~write; // test/fixtures/memories.ts:23
 
   assign table_sync = table_rdata; // test/fixtures/memories.ts:14
   assign table_async = (addr < 3'b110) ? table_[addr] : 5'b00000; // test/fixtures/memories.ts:15
-  assign scratch_read = scratch_rdata; // test/fixtures/memories.ts:19
+  assign scratch_read = scratch_rdata; // test/fixtures/memories.ts:23
   initial $readmemh("memories_table_.hex", table_); // test/fixtures/memories.ts:13
   always @(posedge clk) table_rdata <= (addr < 3'b110) ? table_[addr] : 5'b00000; // test/fixtures/memories.ts:14
   initial $readmemh("memories_scratch.hex", scratch); // test/fixtures/memories.ts:17
-  always @(posedge clk) if (write) scratch[addr] <= data; // test/fixtures/memories.ts:18
-  always @(posedge clk) if (_not0) scratch_rdata <= (addr < 3'b101) ? scratch[addr] : 6'b000000; // test/fixtures/memories.ts:19
+  always @(posedge clk) begin
+    if (write) scratch[addr] <= data; // test/fixtures/memories.ts:18
+    if (second_write) scratch[second_addr] <= _not0; // test/fixtures/memories.ts:22
+  end
+  always @(posedge clk) if (_not1) scratch_rdata <= (addr < 3'b101) ? scratch[addr] : 6'b000000; // test/fixtures/memories.ts:23
 endmodule
 
 `default_nettype wire
