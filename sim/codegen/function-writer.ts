@@ -4,7 +4,7 @@
 // Rules the generated code follows:
 // - A value is a list of limbs (see limbs.ts). Each limb is a JavaScript
 //   expression: a number literal, `st[i]` (a signal's state), or a local
-//   that holds an unsigned integer below 2^(limb width).
+//   that contains an unsigned integer below 2^(limb width).
 // - Every operator is computed on plain numbers where that is exact: one-limb
 //   values of up to 32 bits, and products whose operands fit one limb and
 //   whose result has at most 53 bits. JavaScript's bitwise operators work on
@@ -23,11 +23,11 @@ import type { BinaryExpr, Expr, Memory, Signal, Type, UnaryOp } from '../../comp
 import { applyBinary } from '../operators.ts';
 import { LIMB_BITS, limbCount, limbMask, limbWidth, splitBits } from './limbs.ts';
 
-/** Where the generated code finds each signal and memory. */
+/** The placement of each signal and memory in the generated code's state. */
 export interface Layout {
   /** Index in `st` of the signal's least significant limb. */
   signalOffset(signal: Signal): number;
-  /** The local that holds the memory's Uint32Array of words, `limbCount(width)` limbs per word. */
+  /** The local that contains the memory's Uint32Array of words, `limbCount(width)` limbs per word. */
   memoryName(memory: Memory): string;
 }
 
@@ -52,6 +52,8 @@ interface Piece {
   /** Bit position of the piece's least significant bit in the result. */
   readonly at: number;
 }
+
+const BITWISE_SYMBOLS = { and: '&', or: '|', xor: '^' } as const;
 
 const ATOM = /^(?:\d+|[a-z]\d+(?:_\d+)?|st\[\d+\])$/;
 
@@ -110,7 +112,7 @@ export class FunctionWriter {
   }
 
   /**
-   * Records that signal `slot`'s limbs now hold `limbs`, so later
+   * Records that the signal at state offset `offset` now equals `limbs`, so later
    * expressions in this function read them without loading `st`. Only valid
    * while nothing else writes the signal, as in settling, where each
    * signal has one driver.
@@ -249,7 +251,7 @@ export class FunctionWriter {
       case 'mul':
         return this.multiply(expr, a, b);
       case 'and': case 'or': case 'xor': {
-        const symbol = op === 'and' ? '&' : op === 'or' ? '|' : '^';
+        const symbol = BITWISE_SYMBOLS[op];
         return a.map((limb, k) => {
           const value = `${limb} ${symbol} ${b[k]}`;
           return this.bind(limbWidth(width, k) === LIMB_BITS ? `(${value}) >>> 0` : value);
