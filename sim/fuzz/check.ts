@@ -39,12 +39,15 @@ export interface CheckOptions {
   readonly rewriteVerilog?: IcarusOptions['rewriteVerilog'];
 }
 
-/** The input ports of a recipe's top module that the stimulus drives (every input but the clocks). */
+/** Returns the input ports of a recipe's top module that the stimulus drives: every input but the clocks. */
 export function recipeInputs(recipe: Recipe): InputPort[] {
-  return recipe.inputs.filter((input) => !input.clock).map((input) => ({
-    name: input.id,
-    type: input.pulse !== undefined ? Bool : input.signed ? SInt(input.width) : UInt(input.width),
-  }));
+  return recipe.inputs.filter((input) => !input.clock).map((input) => {
+    let type = input.signed ? SInt(input.width) : UInt(input.width);
+    if (input.pulse !== undefined) {
+      type = Bool;
+    }
+    return { name: input.id, type };
+  });
 }
 
 /** Random stimulus for `recipe`: reset inputs pulse at their active level in the first cycle and now and then after. */

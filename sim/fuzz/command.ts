@@ -159,6 +159,7 @@ export async function runFuzzCommand(args: string[]): Promise<void> {
     replayCaseFile(values.replay, readBack);
     return;
   }
+
   const seeds = wholeNumber(values.seeds, '--seeds', values.seed === undefined ? 100 : 1);
   const progress = new ProgressReporter(seeds);
   let report: FuzzReport;
@@ -179,6 +180,7 @@ export async function runFuzzCommand(args: string[]): Promise<void> {
   } finally {
     progress.stop();
   }
+
   console.log(formatReport(report));
   if (report.unexplained > 0) {
     throw new Error(`${report.unexplained} unexplained failure(s); the minimal cases are listed above`);

@@ -59,7 +59,7 @@ interface NodeBase {
 }
 
 export type NodeRecipe = NodeBase & (
-  /** `lit(value, type)`; with `inferred`, `lit(value)`, whose type is the smallest that holds the value. */
+  /** `lit(value, type)`; with `inferred`, `lit(value)`, whose type is the smallest that can represent the value. */
   | { readonly op: 'const'; readonly width: number; readonly signed: boolean; readonly value: string; readonly inferred?: true }
   /** `b` is a reference, or `imm` a plain number operand (`a.add(5)`), which takes `a`'s signedness. */
   | { readonly op: BinaryOpName; readonly a: Ref; readonly b: Ref; readonly imm?: string }

@@ -8,7 +8,7 @@
 //    features are already on file, from this run or an earlier one, is
 //    reported as a duplicate and not written.
 // Shrinking costs tens to hundreds of Icarus runs, so only the first
-// `maxShrinks` unexplained failures of a run are shrunk; the seeds of the
+// `maxShrinks` unexplained failures of a run are shrunk. The seeds of the
 // others are listed, and `hdlc fuzz --seed S` shrinks one of them.
 
 import type { Mismatch } from '../cross-check.ts';

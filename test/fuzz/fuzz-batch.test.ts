@@ -251,7 +251,8 @@ describe('fuzz batch attribution', function () {
     const breakModule = (text: string, module: string): string => (module === 'fz2' ? text.replace('endmodule', 'wire ; endmodule') : text);
     const outcomes = checkBatch(cases, { rewriteVerilog: breakModule });
     expect(outcomes.map((outcome) => outcome.kind)).to.deep.equal(['agree', 'error', 'agree', 'agree', 'agree']);
-    expect(outcomes[1].kind === 'error' && outcomes[1].stage).to.equal('icarus');
+    const broken = outcomes[1];
+    expect(broken.kind === 'error' ? broken.stage : undefined, 'the failing stage').to.equal('icarus');
   });
 });
 
