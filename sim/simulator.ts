@@ -58,6 +58,7 @@ export class Simulator {
   private readonly design: CompiledDesign;
   private readonly engine: SimEngine;
   private readonly signalsByName = new Map<string, FlatSignal>();
+  private readonly slotsByName = new Map<string, number>();
   private readonly memoriesByName = new Map<string, FlatMemory>();
   private readonly listeners: SampleListener[] = [];
 
@@ -79,6 +80,7 @@ export class Simulator {
 
     for (const signal of this.netlist.signals) {
       this.signalsByName.set(signal.name, signal);
+      this.slotsByName.set(signal.name, this.design.slotOf(signal));
     }
     for (const memory of this.netlist.memories) {
       this.memoriesByName.set(memory.name, memory);
@@ -111,13 +113,18 @@ export class Simulator {
 
   /** Returns a signal's value as an integer: negative for a signed signal whose sign bit is set. */
   get(name: string): bigint {
-    const signal = this.signal(name);
-    return toInteger(this.bitsOf(signal), signal.type);
+    const slot = this.slotOfName(name);
+    const { type } = this.netlist.signals[slot];
+    this.settle();
+    const bits = this.engine.readBits(slot);
+    return type.signed ? toInteger(bits, type) : bits;
   }
 
   /** Returns a signal's raw bit pattern in [0, 2^width). */
   getBits(name: string): bigint {
-    return this.bitsOf(this.signal(name));
+    const slot = this.slotOfName(name);
+    this.settle();
+    return this.engine.readBits(slot);
   }
 
   /** Runs `count` clock cycles. */
@@ -302,9 +309,9 @@ export class Simulator {
     this.dirty = true;
   }
 
-  private bitsOf(signal: FlatSignal): bigint {
-    this.settle();
-    return this.engine.readBits(this.design.slotOf(signal));
+  private slotOfName(name: string): number {
+    const slot = this.slotsByName.get(name);
+    return slot === undefined ? this.design.slotOf(this.signal(name)) : slot;
   }
 
   private inputSignal(name: string): FlatSignal {

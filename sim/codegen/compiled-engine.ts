@@ -37,6 +37,9 @@ const HELPERS = {
   },
 };
 
+/** The bigints 0 to 255, so reading a narrow signal allocates nothing. */
+const SMALL_BIGINTS = Array.from({ length: 256 }, (_, n) => BigInt(n));
+
 export class CompiledEngine implements SimEngine {
   /** The generated JavaScript, kept for inspection and profiling. */
   readonly source: string;
@@ -89,7 +92,11 @@ export class CompiledEngine implements SimEngine {
   readBits(slot: number): bigint {
     const offset = this.layout.offsets[slot];
     const width = this.widths[slot];
-    return width <= LIMB_BITS ? BigInt(this.state[offset]) : joinLimbs(this.state, offset, limbCount(width));
+    if (width > LIMB_BITS) {
+      return joinLimbs(this.state, offset, limbCount(width));
+    }
+    const value = this.state[offset];
+    return value < 256 ? SMALL_BIGINTS[value] : BigInt(value);
   }
 
   writeBits(slot: number, bits: bigint): void {
