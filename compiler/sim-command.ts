@@ -12,9 +12,11 @@ import { Simulator } from '../sim/simulator.ts';
 import { randomStimulus, readVectors, type CycleInputs, type Stimulus } from '../sim/stimulus.ts';
 import { readVcd } from '../sim/vcd-reader.ts';
 
-export const simHelp = `Usage: hdlc sim <design.ts> [--vectors FILE] [--cycles N] [--vcd FILE] [--icarus]
+export const simHelp = `Usage: hdlc sim <design.ts> [--vectors FILE] [--cycles N] [--vcd FILE] [--icarus] [--interpreter]
 
-Simulates a design cycle by cycle in the TypeScript simulator. Inputs come
+Simulates a design cycle by cycle in the TypeScript simulator, which runs
+JavaScript generated for the design (or, with --interpreter, the reference
+interpreter; both give the same results). Inputs come
 from a vectors file, or are random (reset inputs pulsed now and then, always
 in cycle 0). The clock is driven by the simulator.
 
@@ -30,6 +32,8 @@ Options:
                      compare every output on every cycle
   --log              with --icarus, read Icarus results from a compact
                      per-cycle log instead of its VCD (faster on long runs)
+  --interpreter      run the reference interpreter instead of the compiled
+                     simulator (slower)
   --top NAME         the export to simulate (default: the default export)
   --param key=value  a generator parameter; repeat for several
   -h, --help         show this help`;
@@ -85,6 +89,7 @@ export async function runSim(args: string[]): Promise<void> {
       vcd: { type: 'string' },
       icarus: { type: 'boolean', default: false },
       log: { type: 'boolean', default: false },
+      interpreter: { type: 'boolean', default: false },
       top: { type: 'string' },
       param: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
@@ -109,12 +114,12 @@ export async function runSim(args: string[]): Promise<void> {
   const count = stimulus.cycles.length;
 
   const started = performance.now();
-  const simulator = new Simulator(top);
+  const simulator = new Simulator(top, { backend: values.interpreter ? 'interpreter' : 'compiled' });
   const writer = values.vcd ? simulator.traceVcd(values.vcd) : undefined;
   const samples = simulateSamples(top, stimulus, simulator);
   writer?.close();
   const seconds = (performance.now() - started) / 1000;
-  console.log(`hdlc: simulated ${count} cycles of '${top.name}' in ${seconds.toFixed(2)} s`);
+  console.log(`hdlc: simulated ${count} cycles of '${top.name}' in ${seconds.toFixed(2)} s (${simulator.backend === 'compiled' ? 'compiled simulator' : 'interpreter'})`);
 
   const outputs = top.ports.filter((p) => p.kind === 'output');
   const last = outputs.map((p) => `${p.name}=${toInteger((samples.get(p.name) as bigint[])[count - 1] ?? 0n, p.type)}`);
