@@ -1,7 +1,9 @@
 // The cross-check: one stimulus through the TypeScript simulator and through
 // Icarus Verilog running the emitted Verilog, every output compared on every
 // cycle. The first difference is reported with the cycle, the signal, both
-// values and the TypeScript line that drives the signal.
+// values and the TypeScript line that drives the signal. The TypeScript side
+// runs both back ends, the compiled simulator and the interpreter, which
+// must agree exactly.
 
 import type { ModuleIR, Type } from '../compiler/ir.ts';
 import { formatLoc } from '../compiler/errors.ts';
@@ -44,6 +46,28 @@ export function simulateSamples(top: ModuleIR, stimulus: Stimulus, simulator = n
   return samples;
 }
 
+/**
+ * Runs the interpreter over `stimulus` and compares it with the compiled
+ * simulator's samples; returns the first difference as a message, or
+ * undefined when every output agrees on every cycle.
+ */
+export function compareWithInterpreter(top: ModuleIR, stimulus: Stimulus, compiled: Samples): string | undefined {
+  const interpreted = simulateSamples(top, stimulus, new Simulator(top, { backend: 'interpreter' }));
+  const outputs = top.ports.filter((p) => p.kind === 'output');
+  for (let cycle = 0; cycle < stimulus.cycles.length; cycle++) {
+    for (const output of outputs) {
+      const a = (compiled.get(output.name) as (bigint | null)[])[cycle] ?? null;
+      const b = (interpreted.get(output.name) as (bigint | null)[])[cycle] ?? null;
+      if (a !== b) {
+        return `the compiled simulator and the interpreter disagree at cycle ${cycle} on output '${output.name}': `
+          + `${describeValue(a, output.type)} compiled, ${describeValue(b, output.type)} interpreted `
+          + '(a bug in the compiled back end; rerun with the interpreter to go on)';
+      }
+    }
+  }
+  return undefined;
+}
+
 function describeValue(bits: bigint | null, type: Type): string {
   if (bits === null) {
     return 'x';
@@ -57,10 +81,18 @@ export function formatMismatch(mismatch: Mismatch): string {
     + `but ${describeValue(mismatch.icarus, mismatch.type)} in Icarus; it is driven at ${mismatch.loc}`;
 }
 
-/** Compares the TypeScript simulator with Icarus on `stimulus`; stops at the first difference. */
+/**
+ * Compares the TypeScript simulator with Icarus on `stimulus` and stops at
+ * the first difference. Throws when the compiled simulator and the
+ * interpreter disagree, before Icarus runs.
+ */
 export function crossCheck(top: ModuleIR, stimulus: Stimulus, options: IcarusOptions = {}): CrossCheckResult {
   const simulator = new Simulator(top);
   const ours = simulateSamples(top, stimulus, simulator);
+  const disagreement = compareWithInterpreter(top, stimulus, ours);
+  if (disagreement !== undefined) {
+    throw new Error(disagreement);
+  }
   const theirs = runIcarus(top, stimulus, options).samples;
   const outputs = top.ports.filter((p) => p.kind === 'output');
 
