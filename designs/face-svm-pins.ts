@@ -20,7 +20,7 @@
 //   the weight words in address order.
 // - `out_data` is byte `out_select` of the result word
 //   {result_unknown, result_class, result_score}, byte 0 being the low byte
-//   of the score.
+//   of the score. A select past the last byte reads byte 0.
 
 import { Bool, Module, UInt, generator, type ModuleIR, type Value } from '../dsl/index.ts';
 import { indexWidth } from '../dsl/lib/index.ts';
