@@ -1,6 +1,8 @@
 // Cross-checks fuzz designs: each recipe is built, simulated by the
 // TypeScript simulator and by Icarus Verilog on the same stimulus, and every
 // output is compared on every cycle, as sim/cross-check.ts does for one design.
+// The TypeScript side runs the compiled simulator and the interpreter; a
+// difference between them is a 'simulator' error outcome.
 //
 // Batching: Icarus costs a fixed start-up time per run, so a batch places
 // several designs as instances `u<k>` of one generated top module ("fuzz_batch"),
@@ -13,7 +15,7 @@ import { HdlError, HdlErrors, Module, type ModuleIR, type Value } from '../../ds
 import { formatLoc } from '../../compiler/errors.ts';
 import { Bool, SInt, UInt } from '../../dsl/types.ts';
 import type { Mismatch } from '../cross-check.ts';
-import { simulateSamples } from '../cross-check.ts';
+import { compareWithInterpreter, simulateSamples } from '../cross-check.ts';
 import { runIcarus, ToolMissingError, type IcarusOptions, type Samples } from '../icarus.ts';
 import { Simulator } from '../simulator.ts';
 import { randomStimulus, type CycleInputs, type InputPort, type Stimulus } from '../stimulus.ts';
@@ -168,13 +170,17 @@ function wrapDesigns(designs: readonly BuiltDesign[]): { top: ModuleIR; stimulus
   return { top: wrapper.elaborate(), stimulus: { cycles: merged } };
 }
 
-/** Runs both simulators on `top`; an exception becomes an error outcome for every design. */
+/** Runs the TypeScript back ends and Icarus on `top`; an exception becomes an error outcome for every design. */
 function runBoth(top: ModuleIR, stimulus: Stimulus, options: CheckOptions): { ours: Samples; theirs: Samples; simulator: Simulator } | Outcome {
   let simulator: Simulator;
   let ours: Samples;
   try {
     simulator = new Simulator(top);
     ours = simulateSamples(top, stimulus, simulator);
+    const disagreement = compareWithInterpreter(top, stimulus, ours);
+    if (disagreement !== undefined) {
+      return { kind: 'error', stage: 'simulator', message: disagreement };
+    }
   } catch (error) {
     return { kind: 'error', stage: 'simulator', message: errorMessage(error) };
   }
