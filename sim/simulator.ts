@@ -59,6 +59,7 @@ export class Simulator {
   private readonly engine: SimEngine;
   private readonly signalsByName = new Map<string, FlatSignal>();
   private readonly slotsByName = new Map<string, number>();
+  private readonly inputsByName = new Map<string, SettableInput>();
   private readonly memoriesByName = new Map<string, FlatMemory>();
   private readonly listeners: SampleListener[] = [];
 
@@ -94,21 +95,26 @@ export class Simulator {
 
   /** Sets a top-level input to an integer in the range of its type (negative for signed inputs). */
   set(name: string, value: bigint | number): void {
-    const signal = this.inputSignal(name);
-    this.assignInput(signal, patternOf(`input '${name}'`, signal.type, toBigInt(`input '${name}'`, value)));
+    const input = this.settableInput(name);
+    const integer = typeof value === 'bigint' ? value : toBigInt(`input '${name}'`, value);
+    if (integer < input.min || integer > input.max) {
+      patternOf(`input '${name}'`, input.signal.type, integer);
+    }
+    this.assignInput(input.slot, integer < 0n ? BigInt.asUintN(input.signal.type.width, integer) : integer);
   }
 
   /** Sets a top-level input to a raw bit pattern in [0, 2^width). */
   setBits(name: string, bits: bigint | number): void {
-    const signal = this.inputSignal(name);
-    const pattern = toBigInt(`input '${name}'`, bits);
-    if (pattern < 0n || pattern > mask(signal.type.width)) {
+    const input = this.settableInput(name);
+    const signal = input.signal;
+    const pattern = typeof bits === 'bigint' ? bits : toBigInt(`input '${name}'`, bits);
+    if (pattern < 0n || pattern > input.mask) {
       throw new SimError(
         `bit pattern ${pattern} for input '${name}' is out of range: a ${typeName(signal.type)} pattern ` +
           `lies in [0, ${mask(signal.type.width)}]`,
       );
     }
-    this.assignInput(signal, pattern);
+    this.assignInput(input.slot, pattern);
   }
 
   /** Returns a signal's value as an integer: negative for a signed signal whose sign bit is set. */
@@ -216,8 +222,11 @@ export class Simulator {
 
   private stepOnce(): void {
     this.settle();
-    const start = BigInt(this.cycleCount) * CLOCK_PERIOD;
-    this.emit(start);
+    const tracing = this.listeners.length > 0;
+    const start = tracing ? BigInt(this.cycleCount) * CLOCK_PERIOD : 0n;
+    if (tracing) {
+      this.emit(start);
+    }
 
     if (this.design.derivedDomains.length === 0) {
       this.engine.primaryEdge();
@@ -229,7 +238,7 @@ export class Simulator {
     }
     this.cycleCount++;
 
-    if (this.listeners.length > 0) {
+    if (tracing) {
       // Only traces see the clock high; the state users read has it low again.
       this.setClocks(1n);
       this.settle();
@@ -279,9 +288,6 @@ export class Simulator {
   }
 
   private emit(time: bigint): void {
-    if (this.listeners.length === 0) {
-      return;
-    }
     const values = this.engine.snapshot();
     for (const listener of this.listeners) {
       listener.sample(time, values);
@@ -295,8 +301,7 @@ export class Simulator {
     this.dirty = true;
   }
 
-  private assignInput(signal: FlatSignal, pattern: bigint): void {
-    const slot = this.design.slotOf(signal);
+  private assignInput(slot: number, pattern: bigint): void {
     if (this.design.asyncResetInputs.has(slot)) {
       // Settle before and after, so an asynchronous reset acts on every change of this input.
       this.settle();
@@ -312,6 +317,24 @@ export class Simulator {
   private slotOfName(name: string): number {
     const slot = this.slotsByName.get(name);
     return slot === undefined ? this.design.slotOf(this.signal(name)) : slot;
+  }
+
+  /** Returns the input called `name` with its slot and range, checked once per name. */
+  private settableInput(name: string): SettableInput {
+    let input = this.inputsByName.get(name);
+    if (input === undefined) {
+      const signal = this.inputSignal(name);
+      const { width, signed } = signal.type;
+      input = {
+        signal,
+        slot: this.design.slotOf(signal),
+        min: signed ? -(1n << BigInt(width - 1)) : 0n,
+        max: signed ? (1n << BigInt(width - 1)) - 1n : mask(width),
+        mask: mask(width),
+      };
+      this.inputsByName.set(name, input);
+    }
+    return input;
   }
 
   private inputSignal(name: string): FlatSignal {
@@ -345,6 +368,15 @@ export class Simulator {
     }
     return Number(index);
   }
+}
+
+interface SettableInput {
+  readonly signal: FlatSignal;
+  readonly slot: number;
+  /** The range of integers that `set` accepts. */
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly mask: bigint;
 }
 
 const KIND_NAMES: Record<SignalKind, string> = {

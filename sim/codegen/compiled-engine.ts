@@ -104,8 +104,12 @@ export class CompiledEngine implements SimEngine {
     const width = this.widths[slot];
     if (width <= LIMB_BITS) {
       this.state[offset] = Number(bits);
-    } else {
-      this.state.set(splitBits(bits, width), offset);
+      return;
+    }
+    let rest = bits;
+    for (let k = 0; k < limbCount(width); k++) {
+      this.state[offset + k] = Number(BigInt.asUintN(LIMB_BITS, rest));
+      rest >>= 32n;
     }
   }
 

@@ -59,6 +59,7 @@ const ATOM = /^(?:\d+|[a-z]\d+(?:_\d+)?|st\[\d+\])$/;
 
 export class FunctionWriter {
   private readonly lines: string[] = [];
+  private characters = 0;
   private depth = 1;
   private nextId = 0;
   private readonly memo: Map<Expr, Limbs>[] = [new Map()];
@@ -67,8 +68,9 @@ export class FunctionWriter {
 
   constructor(private readonly layout: Layout, private readonly constants: ConstantTable) {}
 
-  get lineCount(): number {
-    return this.lines.length;
+  /** Characters written so far, a proxy for the size of the function's bytecode. */
+  get size(): number {
+    return this.characters;
   }
 
   body(): string {
@@ -77,6 +79,7 @@ export class FunctionWriter {
 
   line(text: string): void {
     this.lines.push('  '.repeat(this.depth) + text);
+    this.characters += text.length;
   }
 
   open(header: string): void {
@@ -333,12 +336,11 @@ export class FunctionWriter {
     if (constant !== undefined) {
       return this.shiftByConstant(expr.op as 'shl' | 'shr', a, type, constant);
     }
-    if (a.length > 1) {
-      return this.viaBigint(expr, a, b);
-    }
-
     // An amount of 2^32 or more acts like the width itself.
     const amount = b.length === 1 ? b[0] : this.bind(`(${b.slice(1).join(' | ')}) !== 0 ? ${width} : ${b[0]}`);
+    if (a.length > 1) {
+      return this.shiftWide(expr.op as 'shl' | 'shr', a, type, amount);
+    }
     if (expr.op === 'shl') {
       return [this.bind(`${amount} >= ${width} ? 0 : ${fit(`${a[0]} << ${amount}`, width)}`)];
     }
@@ -346,6 +348,48 @@ export class FunctionWriter {
       return [this.bind(`${amount} >= ${width} ? 0 : ${a[0]} >>> ${amount}`)];
     }
     return [this.bind(fit(`${signedLimb(a[0], width)} >> (${amount} >= ${width} ? ${width - 1} : ${amount})`, width))];
+  }
+
+  /**
+   * Shifts a value of several limbs by a variable amount below 2^32: whole
+   * limbs by amount / 32, chosen by a chain of compares, then bits by
+   * amount % 32. A signed shr reads limbs past the top as copies of the
+   * sign, so any amount at or above the width leaves only sign bits, and
+   * bits moved past the width are masked off.
+   */
+  private shiftWide(op: 'shl' | 'shr', a: Limbs, type: Type, amount: string): Limbs {
+    const width = type.width;
+    const count = a.length;
+    const limbs = this.bind(`${amount} >>> 5`);
+    const bits = this.bind(`${amount} & 31`);
+    let source = a;
+    let fill = '0';
+    if (op === 'shr' && type.signed) {
+      const topWidth = limbWidth(width, count - 1);
+      const sign = this.bind(`-((${a[count - 1]} >>> ${topWidth - 1}) & 1)`);
+      fill = this.bind(`${sign} >>> 0`);
+      if (topWidth < LIMB_BITS) {
+        source = [...a.slice(0, -1), this.bind(`(${a[count - 1]} | (${sign} << ${topWidth})) >>> 0`)];
+      }
+    }
+
+    // Limb `index - limbs` (shl) or `index + limbs` (shr) of the source, for the run-time value of `limbs`.
+    const pick = (index: number): string => {
+      let chain = op === 'shl' ? '0' : fill;
+      for (let whole = count - 1; whole >= 0; whole--) {
+        const at = op === 'shl' ? index - whole : index + whole;
+        const limb = at >= 0 && at < count ? source[at] : at < 0 ? '0' : fill;
+        chain = `${limbs} === ${whole} ? ${limb} : ${chain}`;
+      }
+      return this.bind(chain);
+    };
+
+    return a.map((_, k) => {
+      const value = op === 'shl'
+        ? `(${pick(k)} << ${bits}) | (${bits} === 0 ? 0 : ${pick(k - 1)} >>> (32 - ${bits}))`
+        : `(${pick(k)} >>> ${bits}) | (${bits} === 0 ? 0 : ${pick(k + 1)} << (32 - ${bits}))`;
+      return this.bind(fit(value, limbWidth(width, k)));
+    });
   }
 
   // With an amount known in advance, shifts become slices: shl moves the low
