@@ -16,10 +16,13 @@
 //   constant. Products above 53 bits and shifts of wide values by a variable
 //   amount convert to bigint and call the interpreter's operator function in
 //   sim/operators.ts, so both back ends share those semantics exactly.
-// - Expressions are evaluated once per block and reused (the IR shares
-//   expression objects); both arms of a mux are evaluated lazily.
+// - Expressions without signals or memories are folded to constants with
+//   the interpreter's evaluator. Each expression, and each piece of
+//   generated code with the same text, is computed once per block and
+//   reused in nested blocks; both arms of a mux are evaluated lazily.
 
 import type { BinaryExpr, Expr, Memory, Signal, Type, UnaryOp } from '../../compiler/ir.ts';
+import { evaluateExpr } from '../evaluate.ts';
 import { applyBinary } from '../operators.ts';
 import { LIMB_BITS, limbCount, limbMask, limbWidth, splitBits } from './limbs.ts';
 
@@ -63,6 +66,8 @@ export class FunctionWriter {
   private depth = 1;
   private nextId = 0;
   private readonly memo: Map<Expr, Limbs>[] = [new Map()];
+  /** Per open block, the local that already holds each generated expression text. */
+  private readonly bound: Map<string, string>[] = [new Map()];
   /** Signals already computed in this function, whose limbs later expressions may read from locals. */
   private readonly aliases = new Map<number, Limbs>();
 
@@ -86,18 +91,22 @@ export class FunctionWriter {
     this.line(`${header} {`);
     this.depth++;
     this.memo.push(new Map());
+    this.bound.push(new Map());
   }
 
   otherwise(): void {
     this.memo.pop();
+    this.bound.pop();
     this.depth--;
     this.line('} else {');
     this.depth++;
     this.memo.push(new Map());
+    this.bound.push(new Map());
   }
 
   close(): void {
     this.memo.pop();
+    this.bound.pop();
     this.depth--;
     this.line('}');
   }
@@ -137,13 +146,26 @@ export class FunctionWriter {
     return limbs;
   }
 
-  /** Returns an atom for `value`: the value itself when it is one, else a new constant local. */
+  /**
+   * Returns an atom for `value`: the value itself when it is one, the local
+   * that already holds the same text in this block or an enclosing one, or
+   * else a new constant local. Reusing text is sound because every `st`
+   * slot that a function reads keeps its value until the function stores
+   * it, and settling reads a signal only after its one store.
+   */
   bind(value: string): string {
     if (ATOM.test(value)) {
       return value;
     }
+    for (let i = this.bound.length - 1; i >= 0; i--) {
+      const known = this.bound[i].get(value);
+      if (known !== undefined) {
+        return known;
+      }
+    }
     const name = `t${this.nextId++}`;
     this.line(`const ${name} = ${value};`);
+    this.bound[this.bound.length - 1].set(value, name);
     return name;
   }
 
@@ -174,6 +196,9 @@ export class FunctionWriter {
 
   private compute(expr: Expr): Limbs {
     const width = expr.type.width;
+    if (expr.kind !== 'const' && isConstant(expr)) {
+      return splitBits(evaluateExpr(expr, () => 0n), width).map(String);
+    }
     switch (expr.kind) {
       case 'const':
         return splitBits(expr.bits, width).map(String);
@@ -539,6 +564,37 @@ function constantAmount(limbs: Limbs, width: number): number {
     amount = (amount << 32n) | BigInt(limbs[k]);
   }
   return amount >= BigInt(width) ? width : Number(amount);
+}
+
+const constantExprs = new WeakMap<Expr, boolean>();
+
+/** Whether an expression reads no signal and no memory, so its value is known before simulation. */
+function isConstant(expr: Expr): boolean {
+  let known = constantExprs.get(expr);
+  if (known === undefined) {
+    switch (expr.kind) {
+      case 'const':
+        known = true;
+        break;
+      case 'ref': case 'memread':
+        known = false;
+        break;
+      case 'unary': case 'extend': case 'slice': case 'cast':
+        known = isConstant(expr.arg);
+        break;
+      case 'binary':
+        known = isConstant(expr.left) && isConstant(expr.right);
+        break;
+      case 'concat':
+        known = expr.parts.every(isConstant);
+        break;
+      case 'mux':
+        known = isConstant(expr.sel) && isConstant(expr.whenTrue) && isConstant(expr.whenFalse);
+        break;
+    }
+    constantExprs.set(expr, known);
+  }
+  return known;
 }
 
 /** Whether an expression costs no more than a load, so a mux can evaluate it unconditionally. */

@@ -114,6 +114,10 @@ function operatorDesign(type: Type): ModuleIR {
     shr_wide: binary('shr', A, ref(wideAmount)),
     eq_max: binary('eq', A, constant(mask(w), type)),
     lt_min: binary('lt', A, { kind: 'const', type, bits: 1n << BigInt(w - 1) }),
+    // Expressions of constants only, which the compiled back end folds before simulation.
+    constant_product: binary('mul', constant(mask(w), type), { kind: 'const', type, bits: 1n << BigInt(w - 1) }),
+    constant_shift: binary('shr', { kind: 'const', type, bits: 1n << BigInt(w - 1) }, constant(BigInt(w >> 1), u(8))),
+    constant_compare: binary('gt', constant(mask(w), type), constant(0n, type)),
   };
   if (w > 2) {
     results.slice_middle = slice(A, 1, w - 2);
