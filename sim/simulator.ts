@@ -60,6 +60,9 @@ export class Simulator {
   private readonly signalsByName = new Map<string, FlatSignal>();
   private readonly slotsByName = new Map<string, number>();
   private readonly inputsByName = new Map<string, SettableInput>();
+  private readonly signedSlots: boolean[];
+  private lastName = '';
+  private lastSlot = 0;
   private readonly memoriesByName = new Map<string, FlatMemory>();
   private readonly listeners: SampleListener[] = [];
 
@@ -79,6 +82,7 @@ export class Simulator {
       throw new SimError(`backend '${String(this.backend)}' is invalid: expected 'compiled' or 'interpreter'`);
     }
 
+    this.signedSlots = this.netlist.signals.map((signal) => signal.type.signed);
     for (const signal of this.netlist.signals) {
       this.signalsByName.set(signal.name, signal);
       this.slotsByName.set(signal.name, this.design.slotOf(signal));
@@ -120,10 +124,9 @@ export class Simulator {
   /** Returns a signal's value as an integer: negative for a signed signal whose sign bit is set. */
   get(name: string): bigint {
     const slot = this.slotOfName(name);
-    const { type } = this.netlist.signals[slot];
     this.settle();
     const bits = this.engine.readBits(slot);
-    return type.signed ? toInteger(bits, type) : bits;
+    return this.signedSlots[slot] ? toInteger(bits, this.netlist.signals[slot].type) : bits;
   }
 
   /** Returns a signal's raw bit pattern in [0, 2^width). */
@@ -135,6 +138,10 @@ export class Simulator {
 
   /** Runs `count` clock cycles. */
   step(count = 1): void {
+    if (count === 1) {
+      this.stepOnce();
+      return;
+    }
     if (!Number.isSafeInteger(count) || count < 0) {
       throw new SimError(`step count ${count} is invalid: expected a non-negative integer`);
     }
@@ -314,9 +321,19 @@ export class Simulator {
     this.dirty = true;
   }
 
+  // A host loop polls one signal every cycle, so the last name read is kept
+  // apart from the map; comparing two equal string literals is cheap.
   private slotOfName(name: string): number {
+    if (name === this.lastName) {
+      return this.lastSlot;
+    }
     const slot = this.slotsByName.get(name);
-    return slot === undefined ? this.design.slotOf(this.signal(name)) : slot;
+    if (slot === undefined) {
+      return this.design.slotOf(this.signal(name));
+    }
+    this.lastName = name;
+    this.lastSlot = slot;
+    return slot;
   }
 
   /** Returns the input called `name` with its slot and range, checked once per name. */
