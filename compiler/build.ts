@@ -17,6 +17,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A command that ran but found a failure it has already described (a mismatch, a failed check); exit code 1. */
+export class CommandFailedError extends Error {
+  override readonly name = 'CommandFailedError';
+}
+
 export interface LoadedDesign {
   readonly top: ModuleIR;
   readonly params: Record<string, ParamValue>;

@@ -80,7 +80,7 @@ Run 'hdlc <command> --help' for a command's options.`;
 }
 
 // Errors whose message already says all a user needs, so no source frame is added.
-const cleanErrors = new Set(['ToolMissingError', 'ToolFailedError', 'StimulusError', 'VcdParseError', 'SimError']);
+const cleanErrors = new Set(['CommandFailedError', 'ToolMissingError', 'ToolFailedError', 'StimulusError', 'VcdParseError', 'SimError']);
 
 /** Where a non-hdlc exception came from in the user's code, as file:line. */
 function userFrame(error: Error): string {

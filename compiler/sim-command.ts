@@ -3,7 +3,7 @@
 // cycle against Icarus Verilog running the emitted Verilog.
 
 import { parseArgs } from 'node:util';
-import { loadDesign, UsageError } from './build.ts';
+import { CommandFailedError, loadDesign, UsageError } from './build.ts';
 import type { ModuleIR } from './ir.ts';
 import { toInteger } from './ir.ts';
 import { crossCheck, formatMismatch, simulateSamples } from '../sim/cross-check.ts';
@@ -135,7 +135,7 @@ export async function runSim(args: string[]): Promise<void> {
     const result = crossCheck(top, stimulus, { readBack: values.log ? 'log' : 'vcd' });
     const icarusSeconds = (performance.now() - icarusStarted) / 1000;
     if (result.mismatch) {
-      throw new Error(`Icarus disagrees: ${formatMismatch(result.mismatch)}`);
+      throw new CommandFailedError(`Icarus disagrees: ${formatMismatch(result.mismatch)}`);
     }
     console.log(`  Icarus agrees: ${result.outputs} output(s) on all ${result.cycles} cycles (${icarusSeconds.toFixed(2)} s)`);
   }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { UsageError } from '../../compiler/build.ts';
+import { CommandFailedError, UsageError } from '../../compiler/build.ts';
 import { KNOWN_ICARUS_DIR, loadKnownDifferences } from './known.ts';
 import { describeFailure, fuzzCaseOf, readCaseFile } from './case-file.ts';
 import { checkCase } from './check.ts';
@@ -123,7 +123,7 @@ function replayCaseFile(file: string, readBack: 'log' | 'vcd'): void {
   const outcome = checkCase(fuzzCaseOf(data), { wrapped: data.wrapped, readBack });
   console.log(`hdlc fuzz: ${file} (${describeRecipeSize(fuzzCaseOf(data))}) was found as: ${describeFailure(data.failure)}`);
   if (outcome.kind !== 'agree') {
-    throw new Error(`the case still fails: ${describeOutcome(outcome)}`);
+    throw new CommandFailedError(`the case still fails: ${describeOutcome(outcome)}`);
   }
   console.log(`hdlc fuzz: the simulators now agree on all ${outcome.cycles} cycle(s)`);
 }
@@ -183,6 +183,6 @@ export async function runFuzzCommand(args: string[]): Promise<void> {
 
   console.log(formatReport(report));
   if (report.unexplained > 0) {
-    throw new Error(`${report.unexplained} unexplained failure(s); the minimal cases are listed above`);
+    throw new CommandFailedError(`${report.unexplained} unexplained failure(s); the minimal cases are listed above`);
   }
 }
