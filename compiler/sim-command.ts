@@ -71,7 +71,7 @@ function verifyVcd(file: string, top: ModuleIR, samples: Map<string, (bigint | n
     for (let cycle = 0; cycle < cycles; cycle++) {
       const value = vcd.valueAt(`${top.name}.${output.name}`, BigInt(cycle) * 10n + 4n);
       if (value !== expected[cycle]) {
-        throw new Error(`VCD ${file} reads back ${value} for '${output.name}' at cycle ${cycle}, but the simulator showed ${expected[cycle]}`);
+        throw new CommandFailedError(`VCD ${file} reads back ${value} for '${output.name}' at cycle ${cycle}, but the simulator showed ${expected[cycle]}`);
       }
     }
   }
