@@ -113,7 +113,7 @@ prints the accuracy and the open-set figures.
 Options:
   --weights FILE   trained weights (default: generated/lfw/weights.json)
   --vectors BASE   replay vectors BASE.json and BASE.bin
-                   (default: generated/lfw/replay-vectors)
+                   (default: generated/lfw/test-set)
   --sets LIST      comma-separated sets to run: test, stranger-evaluation
                    (default: both)
   --lanes N        multiply-accumulate lanes of the design (default 8)
@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       weights: { type: 'string', default: 'generated/lfw/weights.json' },
-      vectors: { type: 'string', default: 'generated/lfw/replay-vectors' },
+      vectors: { type: 'string', default: 'generated/lfw/test-set' },
       sets: { type: 'string', default: 'test,stranger-evaluation' },
       lanes: { type: 'string', default: '8' },
       storage: { type: 'string', default: 'ram' },

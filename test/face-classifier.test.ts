@@ -163,7 +163,7 @@ describe('face classifier design', () => {
 });
 
 const weightsFile = 'generated/lfw/weights.json';
-const vectorsBase = 'generated/lfw/replay-vectors';
+const vectorsBase = 'generated/lfw/test-set';
 
 describe('face classifier on real LFW faces', () => {
   it('a fixed sample agrees in both simulators', function () {
