@@ -12,7 +12,7 @@ export const DIMS = 128;
 
 export interface BenchModel {
   readonly model: IntModel;
-  /** Where the weights came from: the trained file, or 'random (seed N)'. */
+  /** Origin of the weights: the trained file's path, or a description of the random model. */
   readonly source: string;
 }
 
@@ -23,7 +23,7 @@ export function benchModel(seed = 1): BenchModel {
   return { model: randomModel(CLASSES, DIMS, seed), source: `random, ${CLASSES} classes of ${DIMS} int8 weights (seed ${seed})` };
 }
 
-/** A random model in the weights-file format, with biases inside the bound that keeps every score in int32. */
+/** Builds a random model in the weights-file format, with biases inside the bound that keeps every score in int32. */
 export function randomModel(classes: number, dims: number, seed: number): IntModel {
   const next = lcg(seed);
   const biasBound = 2 ** 31 - 1 - dims * 128 * 128;

@@ -20,7 +20,9 @@ import { Simulator, type Backend } from '../sim/simulator.ts';
 import type { Stimulus } from '../sim/stimulus.ts';
 import { splitBits } from '../sim/codegen/limbs.ts';
 import type { Measurement } from './face-bench.ts';
-import { buildVerilator, foldIntoChecksum, foldPortIntoChecksum, runVerilator, setPortFromLimbs } from './verilator.ts';
+import {
+  buildVerilator, CHECKSUM_START, foldIntoChecksum, foldPortIntoChecksum, runVerilator, setPortFromLimbs,
+} from './verilator.ts';
 
 export const FUZZ_SEED = 7;
 export const FUZZ_MAX_NODES = 400;
@@ -69,23 +71,10 @@ export class FuzzBench {
   }
 
   /** Runs `cycles` cycles in a TypeScript back end and returns the time and the output checksum. */
-  runTypeScript(backend: Backend, cycles: number): Measurement & { checksum: bigint } {
+  runTypeScript(backend: Backend, cycles: number): Measurement & { checksum: number } {
     const sim = new Simulator(this.top, { backend });
-    const inputs = this.ports.inputs.map((port) => port.name);
-    const outputs = this.ports.outputs.map((port) => ({ name: port.name, width: port.type.width }));
-    const rows = this.stimulus.cycles;
-    let checksum = 0n;
     const started = performance.now();
-    for (let cycle = 0; cycle < cycles; cycle++) {
-      const row = rows[cycle % rows.length];
-      for (const name of inputs) {
-        sim.set(name, row[name]);
-      }
-      for (const output of outputs) {
-        checksum = foldIntoChecksum(checksum, sim.getBits(output.name), output.width);
-      }
-      sim.step();
-    }
+    const checksum = driveStimulus(sim, this.ports, this.stimulus, cycles);
     return { cycles, seconds: (performance.now() - started) / 1000, checksum };
   }
 
@@ -132,9 +121,9 @@ export class FuzzBench {
     return buildVerilator(this.dir, top, this.sources(), this.harness());
   }
 
-  runVerilator(cycles: number): Measurement & { checksum: bigint } {
+  runVerilator(cycles: number): Measurement & { checksum: number } {
     const run = runVerilator(this.dir, [String(cycles)]);
-    return { cycles: run.cycles, seconds: run.seconds, checksum: BigInt(run.output) };
+    return { cycles: run.cycles, seconds: run.seconds, checksum: Number(run.output) };
   }
 
   cleanUp(): void {
@@ -148,7 +137,7 @@ export class FuzzBench {
     return this.emitted.map((e) => `${e.verilogName}.v`);
   }
 
-  /** A C++ harness that sets the inputs of each cycle, folds the outputs into the checksum and clocks every clock input. */
+  /** Writes a C++ harness that sets the inputs of each cycle, folds the outputs into the checksum and clocks every clock input. */
   private harness(): string {
     let offset = 0;
     const sets = this.ports.inputs.map((port) => {
@@ -178,7 +167,7 @@ int main(int argc, char** argv) {
   const size_t rows = perCycle == 0 ? 1 : words.size() / perCycle;
   VerilatedContext* context = new VerilatedContext;
   Vdut* dut = new Vdut{context};
-  uint64_t checksum = 0;
+  uint32_t checksum = ${CHECKSUM_START}u;
 
   auto started = std::chrono::steady_clock::now();
 ${clocks.map((name) => `  dut->${name} = 0;`).join('\n')}
@@ -194,7 +183,7 @@ ${clocks.map((name) => `    dut->${name} = 0;`).join('\n')}
   }
   dut->eval();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("cycles %llu seconds %.6f\\n%llu\\n", (unsigned long long)cycles, seconds, (unsigned long long)checksum);
+  std::printf("cycles %llu seconds %.6f\\n%u\\n", (unsigned long long)cycles, seconds, checksum);
   dut->final();
   delete dut;
   delete context;
@@ -202,4 +191,23 @@ ${clocks.map((name) => `    dut->${name} = 0;`).join('\n')}
 }
 `;
   }
+}
+
+/** Runs `cycles` cycles: sets every input of each stimulus row, folds every output into a checksum, steps. */
+function driveStimulus(sim: Simulator, ports: DesignPorts, stimulus: Stimulus, cycles: number): number {
+  const inputs = ports.inputs.map((port) => port.name);
+  const outputs = ports.outputs.map((port) => ({ name: port.name, width: port.type.width }));
+  const rows = stimulus.cycles;
+  let checksum = CHECKSUM_START;
+  for (let cycle = 0; cycle < cycles; cycle++) {
+    const row = rows[cycle % rows.length];
+    for (const name of inputs) {
+      sim.set(name, row[name]);
+    }
+    for (const output of outputs) {
+      checksum = foldIntoChecksum(checksum, sim.getBits(output.name), output.width);
+    }
+    sim.step();
+  }
+  return checksum;
 }

@@ -11,17 +11,18 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { FaceBench, type Measurement } from './face-bench.ts';
 import { benchModel } from './face-model.ts';
 import { FuzzBench, FUZZ_MAX_NODES, FUZZ_SEED } from './fuzz-bench.ts';
+import { PROFILED_FUNCTIONS } from './profile.ts';
 import { verilatorVersion } from './verilator.ts';
 
 const SIMULATORS = ['interpreter', 'compiled', 'Icarus', 'Verilator'] as const;
 type SimulatorName = (typeof SIMULATORS)[number];
 
 /** Faces (face classifier) or cycles (fuzz design) per run, sized so each run lasts roughly 0.3 to 3 s here. */
-const FACE_RUNS: Record<SimulatorName, number> = { interpreter: 2, compiled: 300, Icarus: 3, Verilator: 1000 };
+const FACE_RUNS: Record<SimulatorName, number> = { interpreter: 2, compiled: 1000, Icarus: 3, Verilator: 1000 };
 const FUZZ_RUNS: Record<SimulatorName, number> = { interpreter: 4000, compiled: 200_000, Icarus: 10_000, Verilator: 2_000_000 };
 
 interface Row {
@@ -112,27 +113,60 @@ function ratios(rows: readonly Row[]): string[] {
   return lines;
 }
 
-/** CPU-profiles `work` in this process and returns the functions with the most self time. */
-async function profile(work: () => void, top = 15): Promise<string[]> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  work();
-  const { profile: result } = await session.post('Profiler.stop');
-  session.disconnect();
+/**
+ * Profiles a workload of bench/profile.ts in a child process with
+ * `node --cpu-prof` and returns the functions with the most self time in
+ * the samples taken inside the workload, as Markdown table rows.
+ */
+function profile(workload: 'face' | 'fuzz', top = 15): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdlc-bench-profile-'));
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', '--cpu-prof', '--cpu-prof-dir', dir, 'bench/profile.ts', workload], { stdio: 'inherit' });
+    const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) {
+      throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
+    }
+    const result = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+    return summarizeProfile(result, top);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+interface CpuProfile {
+  readonly nodes: readonly { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+function summarizeProfile(result: CpuProfile, top: number): string[] {
   const nodes = new Map(result.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of result.nodes) {
+    for (const child of node.children ?? []) {
+      parents.set(child, node.id);
+    }
+  }
+  const insideWorkload = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      if (PROFILED_FUNCTIONS.has(nodes.get(at)!.callFrame.functionName)) {
+        return true;
+      }
+    }
+    return false;
+  };
+
   const selfTime = new Map<string, number>();
   let total = 0;
-  (result.samples ?? []).forEach((id, i) => {
+  result.samples.forEach((id, i) => {
+    if (!insideWorkload(id)) {
+      return;
+    }
     const frame = nodes.get(id)!.callFrame;
-    const where = frame.url ? ` (${frame.url.replace(/^file:\/\/.*?\/(?=(?:sim|runtime|bench|compiler|designs)\/)/, '')}:${frame.lineNumber + 1})` : '';
-    const key = `${frame.functionName || '(anonymous)'}${where}`;
-    const delta = result.timeDeltas?.[i] ?? 0;
-    selfTime.set(key, (selfTime.get(key) ?? 0) + delta);
-    total += delta;
+    const file = frame.url.replace(/^file:\/\/.*?\/(?=(?:sim|runtime|bench|compiler|designs)\/)/, '');
+    const key = frame.url ? `${frame.functionName || '(anonymous)'} (${file}:${frame.lineNumber + 1})` : frame.functionName || '(anonymous)';
+    selfTime.set(key, (selfTime.get(key) ?? 0) + result.timeDeltas[i]);
+    total += result.timeDeltas[i];
   });
   return [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([key, time]) => `| ${(100 * time / total).toFixed(1)}% | ${key.replace(/\|/g, '\\|')} |`);
@@ -166,12 +200,11 @@ async function main(): Promise<void> {
       case 'Verilator': return face.runVerilator();
     }
   });
-  const faceProfile = await profile(() => face.runTypeScript('compiled', FACE_RUNS.compiled));
   face.cleanUp();
 
   const fuzz = new FuzzBench();
   const fuzzSize = fuzz.size();
-  let compiledChecksum: bigint | undefined;
+  let compiledChecksum: number | undefined;
   const fuzzRows = measure('fuzz design', rounds, simulators, (simulator) => {
     switch (simulator) {
       case 'interpreter': case 'compiled': return median([1, 2, 3].map(() => fuzz.buildTime(simulator)));
@@ -197,8 +230,10 @@ async function main(): Promise<void> {
       }
     }
   });
-  const fuzzProfile = await profile(() => fuzz.runTypeScript('compiled', FUZZ_RUNS.compiled));
   fuzz.cleanUp();
+  console.log('profiling the compiled simulator');
+  const faceProfile = profile('face');
+  const fuzzProfile = profile('fuzz');
 
   const report = [
     '# Simulation benchmark',
@@ -238,8 +273,10 @@ async function main(): Promise<void> {
     '',
     '## Where the compiled simulator spends its time',
     '',
-    'Self time by function in one more compiled run of each workload (V8 sampling profiler, 200 µs interval).',
-    '`settle*` and `edge` are the generated code; the rest is the Simulator API and the driver or benchmark loop.',
+    'Self time by function in one more compiled run of each workload (`node --cpu-prof` on bench/profile.ts, counting',
+    'only samples inside the timed loop: 1000 faces, or 200,000 fuzz design cycles). `settle*` and `edge` are the generated',
+    'code; the rest is the Simulator API and the driver or benchmark loop. Small functions that V8 inlines count',
+    'toward their caller.',
     '',
     '| Self time | Function (face classifier) |',
     '|---:|---|',

@@ -57,26 +57,33 @@ export function setPortFromLimbs(name: string, type: Type, buffer: string, index
   return Array.from({ length: limbs }, (_, k) => `dut->${name}[${k}] = ${buffer}[${index} + ${k}];`).join(' ');
 }
 
-/** C++ statements that fold port `name`'s 32-bit words into the 64-bit `checksum`, least significant first. */
+// The checksum is 32-bit FNV-1a over 32-bit words instead of bytes:
+// h = (h ^ word) * 16777619 mod 2^32, starting from 2166136261.
+export const CHECKSUM_START = 2166136261;
+
+/** C++ statements that fold port `name`'s 32-bit words into the uint32_t `checksum`, least significant first. */
 export function foldPortIntoChecksum(name: string, type: Type, checksum: string): string {
   const width = type.width;
+  const fold = (word: string): string => `${checksum} = (${checksum} ^ (uint32_t)(${word})) * 16777619u;`;
   if (width <= 32) {
-    return `${checksum} = ${checksum} * 1000003u + (uint32_t)dut->${name};`;
+    return fold(`dut->${name}`);
   }
   if (width <= 64) {
-    return `${checksum} = ${checksum} * 1000003u + (uint32_t)dut->${name}; ` +
-      `${checksum} = ${checksum} * 1000003u + (uint32_t)((uint64_t)dut->${name} >> 32);`;
+    return `${fold(`dut->${name}`)} ${fold(`(uint64_t)dut->${name} >> 32`)}`;
   }
-  const limbs = Math.ceil(width / 32);
-  return Array.from({ length: limbs }, (_, k) => `${checksum} = ${checksum} * 1000003u + dut->${name}[${k}];`).join(' ');
+  return Array.from({ length: Math.ceil(width / 32) }, (_, k) => fold(`dut->${name}[${k}]`)).join(' ');
 }
 
-/** The same fold as `foldPortIntoChecksum`, on a bit pattern in TypeScript. */
-export function foldIntoChecksum(checksum: bigint, bits: bigint, width: number): bigint {
+/** Folds a bit pattern into the checksum as `foldPortIntoChecksum` does in C++. */
+export function foldIntoChecksum(checksum: number, bits: bigint, width: number): number {
+  if (width <= 32) {
+    return Math.imul(checksum ^ Number(bits), 16777619) >>> 0;
+  }
   let result = checksum;
+  let rest = bits;
   for (let k = 0; k < Math.ceil(width / 32); k++) {
-    const word = (bits >> BigInt(32 * k)) & 0xffff_ffffn;
-    result = BigInt.asUintN(64, result * 1000003n + word);
+    result = Math.imul(result ^ Number(rest & 0xffff_ffffn), 16777619) >>> 0;
+    rest >>= 32n;
   }
   return result;
 }

@@ -48,7 +48,7 @@ export function simulateSamples(top: ModuleIR, stimulus: Stimulus, simulator = n
 
 /**
  * Runs the interpreter over `stimulus` and compares it with the compiled
- * simulator's samples; returns the first difference as a message, or
+ * simulator's samples. Returns the first difference as a message, or
  * undefined when every output agrees on every cycle.
  */
 export function compareWithInterpreter(top: ModuleIR, stimulus: Stimulus, compiled: Samples): string | undefined {

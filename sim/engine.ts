@@ -1,8 +1,8 @@
 // The two back ends behind the Simulator: the interpreter, which runs the
 // closures that compile.ts builds over bigint bit patterns, and the compiled
 // back end (codegen/compiled-engine.ts), which runs JavaScript generated for
-// the design. Both keep the same state and apply the same timing model; the
-// Simulator holds everything else (stepping, listeners, the API checks).
+// the design. Both keep the same state and apply the same timing model. The
+// Simulator does everything else (stepping, listeners, the API checks).
 
 import type { Memory } from '../compiler/ir.ts';
 import { applyEdges } from './clock-domain.ts';

@@ -322,7 +322,7 @@ export class Simulator {
   }
 
   // A host loop polls one signal every cycle, so the last name read is kept
-  // apart from the map; comparing two equal string literals is cheap.
+  // apart from the map. Comparing two equal string literals is cheap.
   private slotOfName(name: string): number {
     if (name === this.lastName) {
       return this.lastSlot;

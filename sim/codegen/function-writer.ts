@@ -19,7 +19,7 @@
 // - Expressions without signals or memories are folded to constants with
 //   the interpreter's evaluator. Each expression, and each piece of
 //   generated code with the same text, is computed once per block and
-//   reused in nested blocks; both arms of a mux are evaluated lazily.
+//   reused in nested blocks. Both arms of a mux are evaluated lazily.
 
 import type { BinaryExpr, Expr, Memory, Signal, Type, UnaryOp } from '../../compiler/ir.ts';
 import { evaluateExpr } from '../evaluate.ts';
@@ -403,7 +403,12 @@ export class FunctionWriter {
       let chain = op === 'shl' ? '0' : fill;
       for (let whole = count - 1; whole >= 0; whole--) {
         const at = op === 'shl' ? index - whole : index + whole;
-        const limb = at >= 0 && at < count ? source[at] : at < 0 ? '0' : fill;
+        let limb = fill;
+        if (at < 0) {
+          limb = '0';
+        } else if (at < count) {
+          limb = source[at];
+        }
         chain = `${limbs} === ${whole} ? ${limb} : ${chain}`;
       }
       return this.bind(chain);
@@ -557,7 +562,7 @@ function toBigint(limbs: Limbs): string {
   return limbs.length === 1 ? `BigInt(${limbs[0]})` : `H.join(${limbs.join(', ')})`;
 }
 
-/** A shift amount from constant limbs, capped at `width` (every larger amount acts the same). */
+/** Returns a shift amount from constant limbs, capped at `width` (every larger amount acts the same). */
 function constantAmount(limbs: Limbs, width: number): number {
   let amount = 0n;
   for (let k = limbs.length - 1; k >= 0; k--) {
@@ -568,7 +573,7 @@ function constantAmount(limbs: Limbs, width: number): number {
 
 const constantExprs = new WeakMap<Expr, boolean>();
 
-/** Whether an expression reads no signal and no memory, so its value is known before simulation. */
+/** Tells whether an expression reads no signal and no memory, so its value is known before simulation. */
 function isConstant(expr: Expr): boolean {
   let known = constantExprs.get(expr);
   if (known === undefined) {
@@ -597,7 +602,7 @@ function isConstant(expr: Expr): boolean {
   return known;
 }
 
-/** Whether an expression costs no more than a load, so a mux can evaluate it unconditionally. */
+/** Tells whether an expression costs no more than a load, so a mux can evaluate it unconditionally. */
 function isSimple(expr: Expr): boolean {
   return expr.kind === 'const' || expr.kind === 'ref' || (expr.kind === 'cast' && isSimple(expr.arg));
 }

@@ -19,9 +19,10 @@ import { limbCount, splitBits } from './limbs.ts';
 
 /**
  * Source characters per generated settle function. V8 does not optimize a
- * function whose bytecode exceeds its limit (60 KB in V8 12, Node 20), and
- * this size keeps the fuzz benchmark design's functions under it (checked
- * with --trace-opt); the ratio of source to bytecode is an estimate.
+ * function whose bytecode exceeds --max-optimized-bytecode-size (61440
+ * bytes in V8 11.3, Node 20). This size keeps every settle function of the
+ * fuzz benchmark design optimized (checked with --trace-opt), but the ratio
+ * of source to bytecode is only an estimate.
  */
 const SETTLE_CHUNK_CHARACTERS = 16_000;
 
@@ -124,9 +125,9 @@ function writeSettle(design: CompiledDesign, layout: StateLayout, constants: Con
 
 /**
  * Writes the code that computes one domain's edge into locals and returns
- * the statements that store them: registers, then read data, then memory
- * writes in port order, so that the later port wins on a shared address as
- * in the interpreter.
+ * the statements that store them. Registers come first, then read data,
+ * then memory writes in port order, so the later port wins on a shared
+ * address as in the interpreter.
  */
 function prepareDomain(writer: FunctionWriter, domain: ClockDomain, layout: StateLayout): string[] {
   const commits: string[] = [];

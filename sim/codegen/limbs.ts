@@ -1,7 +1,7 @@
 // The compiled back end's value layout: a value of `width` bits is stored as
 // ceil(width / 32) limbs of 32 bits, least significant limb first, each an
 // unsigned integer in a Uint32Array. Bits above `width` in the top limb are
-// always 0, so every limb holds exactly the bits of the IR's bit pattern.
+// always 0, so the limbs contain exactly the bits of the IR's bit pattern.
 
 export const LIMB_BITS = 32;
 export const LIMB_MODULUS = 4294967296;
@@ -10,12 +10,12 @@ export function limbCount(width: number): number {
   return Math.ceil(width / LIMB_BITS);
 }
 
-/** Number of bits that limb `k` of a `width`-bit value holds (32 for every limb but maybe the top one). */
+/** Returns the number of bits in limb `k` of a `width`-bit value: 32 for every limb but maybe the top one. */
 export function limbWidth(width: number, k: number): number {
   return Math.min(LIMB_BITS, width - LIMB_BITS * k);
 }
 
-/** The largest value of `bits` bits, 1 to 32, as a number. */
+/** Returns the largest value of `bits` bits, 1 to 32, as a number. */
 export function limbMask(bits: number): number {
   return bits === LIMB_BITS ? 0xffffffff : (1 << bits) - 1 >>> 0;
 }
