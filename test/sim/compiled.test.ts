@@ -323,7 +323,7 @@ describe('compiled simulator against the interpreter', () => {
   });
 });
 
-/** A child with a wide accumulator, instantiated twice, and registers on a clock divided by a register. */
+/** A child with a wide accumulator, instantiated twice, and a register and memory ports on a clock divided by a register. */
 function hierarchyDesign(): ModuleIR {
   const childClk = input('clk', u(1));
   const x = input('x', u(36));
@@ -343,8 +343,13 @@ function hierarchyDesign(): ModuleIR {
   const divided = reg('divided', u(1));
   const slow = reg('slow', u(36));
   const slowClock = wire('slow_clock', u(1));
+  const log = memory('log', u(36), 3);
+  const logged = { kind: 'memdata' as const, name: 'logged', type: u(36) };
+  log.writePorts.push({ clock: slowClock, enable: constant(1n, u(1)), addr: slice(ref(a), 0, 2), data: ref(slow) });
+  log.readPorts.push({ clock: slowClock, addr: slice(ref(s0), 0, 2), data: logged });
   return module('top', {
-    signals: [clk, a, s0, s1, y, divided, slow, slowClock],
+    signals: [clk, a, s0, s1, y, divided, slow, slowClock, logged],
+    memories: [log],
     instances: [instance('u0', child, { clk, x: a }, { sum: s0 }), instance('u1', child, { clk, x: s0 }, { sum: s1 })],
     registers: [
       register(divided, clk, unary('not', ref(divided))),
