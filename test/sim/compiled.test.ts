@@ -27,7 +27,7 @@ function shiftAmounts(width: number): bigint[] {
   return [...new Set([0, 1, 2, width - 1, width, width + 1, 31, 32, 33, 63, 64, 65, 255].map((n) => BigInt(n) & 0xffn))];
 }
 
-/** An 8-bit pseudo-random generator, so a failure reproduces. */
+/** Returns a seeded generator of random bit patterns of any width, so a failure reproduces. */
 function randomPatterns(seed: number): (width: number) => bigint {
   let state = BigInt(seed);
   return (width) => {
@@ -82,7 +82,7 @@ function expectBackendsAgree(design: ModuleIR, cycles: readonly Cycle[]): void {
   }
 }
 
-/** Every operator on two operands of one type, with shifts by narrow, wide and constant amounts. */
+/** Builds a module with every operator on two operands of one type, with shifts by narrow, wide and constant amounts. */
 function operatorDesign(type: Type): ModuleIR {
   const w = type.width;
   const a = input('a', type);
