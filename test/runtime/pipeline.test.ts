@@ -60,7 +60,8 @@ describe('pipeline on an LFW slice', function () {
       dims: number;
       entries: Array<{ set: string; label: number; classIndex: number; score: number; secondScore: number; unknown: boolean }>;
     };
-    const bytes = new Int8Array(readFileSync(join(out, 'test-set.bin')).buffer.slice(0));
+    const file = readFileSync(join(out, 'test-set.bin'));
+    const bytes = new Int8Array(file.buffer, file.byteOffset, file.byteLength);
     expect(bytes.length).to.equal(index.entries.length * 128);
     index.entries.forEach((entry, row) => {
       const result = classifyInt(model, bytes.subarray(row * 128, (row + 1) * 128));
