@@ -83,11 +83,11 @@ export class ClockDomain {
       this.readPorts.forEach((port, i) => {
         values[port.slot] = readValues[i];
       });
-      // NOTE: when two ports write one address on the same edge, the port
-      // listed later wins here. Verilog leaves the order of separate always
-      // blocks undefined, and Icarus 11 keeps the first port's word instead.
-      // Emitting every write port of a memory in one always block, in port
-      // order, would make the Verilog agree.
+      // When two ports write one address on the same edge, the port listed
+      // later wins, as in the emitted Verilog, which writes the ports of one
+      // clock in one always block in port order. NOTE: ports on two input
+      // clocks (which rise together here) are separate always blocks, whose
+      // order Verilog leaves undefined.
       for (const write of writes) {
         write.words[write.index] = write.data;
       }
