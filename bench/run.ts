@@ -21,7 +21,7 @@ import { verilatorVersion } from './verilator.ts';
 const SIMULATORS = ['interpreter', 'compiled', 'Icarus', 'Verilator'] as const;
 type SimulatorName = (typeof SIMULATORS)[number];
 
-/** Faces (face classifier) or cycles (fuzz design) per run, sized so each run lasts roughly 0.3 to 3 s here. */
+/** Faces (face classifier) or cycles (fuzz design) per run, sized so each run lasted about 0.2 to 4 s on the machine of RESULTS.md. */
 const FACE_RUNS: Record<SimulatorName, number> = { interpreter: 2, compiled: 1000, Icarus: 3, Verilator: 1000 };
 const FUZZ_RUNS: Record<SimulatorName, number> = { interpreter: 4000, compiled: 200_000, Icarus: 10_000, Verilator: 2_000_000 };
 
@@ -57,7 +57,7 @@ function machine(): string[] {
   ];
 }
 
-/** Runs `work` `rounds` times, each simulator once per round, and returns the rows in SIMULATORS order. */
+/** Builds each simulator once, then runs `rounds` rounds of one `run` per simulator, and returns one row per simulator. */
 function measure(
   label: string,
   rounds: number,
@@ -115,10 +115,11 @@ function ratios(rows: readonly Row[]): string[] {
 
 /**
  * Profiles a workload of bench/profile.ts in a child process with
- * `node --cpu-prof` and returns the functions with the most self time in
- * the samples taken inside the workload, as Markdown table rows.
+ * `node --cpu-prof`. Returns the functions with the most self time in the
+ * samples taken inside the timed loop, as Markdown table rows, and the
+ * share of the generated code.
  */
-function profile(workload: 'face' | 'fuzz', top = 15): string[] {
+function profile(workload: 'face' | 'fuzz', top = 15): ProfileSummary {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdlc-bench-profile-'));
   try {
     execFileSync(process.execPath, ['--import', 'tsx', '--cpu-prof', '--cpu-prof-dir', dir, 'bench/profile.ts', workload], { stdio: 'inherit' });
@@ -139,7 +140,15 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-function summarizeProfile(result: CpuProfile, top: number): string[] {
+interface ProfileSummary {
+  readonly rows: string[];
+  /** Share of the samples in generated functions (settle*, edge, prepare*, commit*), from 0 to 1. */
+  readonly generatedShare: number;
+}
+
+const GENERATED_FUNCTION = /^(?:settle\d*|edge|prepare\d+|commit\d+)$/;
+
+function summarizeProfile(result: CpuProfile, top: number): ProfileSummary {
   const nodes = new Map(result.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of result.nodes) {
@@ -158,18 +167,42 @@ function summarizeProfile(result: CpuProfile, top: number): string[] {
 
   const selfTime = new Map<string, number>();
   let total = 0;
+  let generated = 0;
   result.samples.forEach((id, i) => {
     if (!insideWorkload(id)) {
       return;
     }
     const frame = nodes.get(id)!.callFrame;
+    if (frame.url === '' && GENERATED_FUNCTION.test(frame.functionName)) {
+      generated += result.timeDeltas[i];
+    }
     const file = frame.url.replace(/^file:\/\/.*?\/(?=(?:sim|runtime|bench|compiler|designs)\/)/, '');
     const key = frame.url ? `${frame.functionName || '(anonymous)'} (${file}:${frame.lineNumber + 1})` : frame.functionName || '(anonymous)';
     selfTime.set(key, (selfTime.get(key) ?? 0) + result.timeDeltas[i]);
     total += result.timeDeltas[i];
   });
-  return [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, top)
+  const rows = [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([key, time]) => `| ${(100 * time / total).toFixed(1)}% | ${key.replace(/\|/g, '\\|')} |`);
+  return { rows, generatedShare: generated / total };
+}
+
+/** States whether the compiled simulator met the targets on the face classifier, with the measured ratios. */
+function targets(rows: readonly Row[], faceProfile: ProfileSummary): string[] {
+  const byName = new Map(rows.map((row) => [row.simulator, medianRate(row)]));
+  const compiled = byName.get('compiled')!;
+  const overIcarus = compiled / byName.get('Icarus')!;
+  const verilator = byName.get('Verilator');
+  const lines = [
+    `- At least 500 times Icarus: ${overIcarus >= 500 ? 'met' : 'not met'}, ${overIcarus.toFixed(0)}×.`,
+    verilator === undefined
+      ? '- At least as fast as Verilator: not measured, Verilator is not installed.'
+      : `- At least as fast as Verilator: ${compiled >= verilator ? 'met' : 'not met'}, ${(compiled / verilator).toFixed(2)}×.`,
+    '',
+    `In the profile below, the generated code takes ${(100 * faceProfile.generatedShare).toFixed(0)}% of the face classifier's time. The rest is`,
+    'the host loop of runtime/face-hardware.ts and the Simulator API it calls every cycle (`get` of `result_valid`,',
+    'which returns a bigint, and `step`), which the C++ harness does with plain field reads.',
+  ];
+  return lines;
 }
 
 async function main(): Promise<void> {
@@ -185,18 +218,20 @@ async function main(): Promise<void> {
 
   const { model, source } = benchModel();
   const face = new FaceBench(model);
-  // Icarus's cycle count comes from the same workload in the compiled simulator.
-  const icarusFaceCycles = face.runTypeScript('compiled', FACE_RUNS.Icarus).cycles;
+  // Icarus's cycle count comes from the same workload in the compiled simulator, run after the builds are timed.
+  let icarusFaceCycles: number | undefined;
   const faceRows = measure('face classifier', rounds, simulators, (simulator) => {
     switch (simulator) {
-      case 'interpreter': case 'compiled': return median([1, 2, 3].map(() => face.buildTime(simulator)));
+      case 'interpreter': case 'compiled': return face.buildTime(simulator);
       case 'Icarus': return face.prepareIcarus(FACE_RUNS.Icarus);
       case 'Verilator': return face.prepareVerilator(FACE_RUNS.Verilator);
     }
   }, (simulator) => {
     switch (simulator) {
       case 'interpreter': case 'compiled': return face.runTypeScript(simulator, FACE_RUNS[simulator]);
-      case 'Icarus': return face.runIcarus(icarusFaceCycles);
+      case 'Icarus':
+        icarusFaceCycles ??= face.runTypeScript('compiled', FACE_RUNS.Icarus).cycles;
+        return face.runIcarus(icarusFaceCycles);
       case 'Verilator': return face.runVerilator();
     }
   });
@@ -207,7 +242,7 @@ async function main(): Promise<void> {
   let compiledChecksum: number | undefined;
   const fuzzRows = measure('fuzz design', rounds, simulators, (simulator) => {
     switch (simulator) {
-      case 'interpreter': case 'compiled': return median([1, 2, 3].map(() => fuzz.buildTime(simulator)));
+      case 'interpreter': case 'compiled': return fuzz.buildTime(simulator);
       case 'Icarus': return fuzz.prepareIcarus(FUZZ_RUNS.Icarus);
       case 'Verilator': return fuzz.prepareVerilator();
     }
@@ -241,7 +276,9 @@ async function main(): Promise<void> {
     `Written by \`npm run bench\` (bench/run.ts) on ${started.toISOString()}; ${rounds} rounds, each running every simulator once.`,
     'Cycles per second are simulated clock cycles per second of wall time, median over the rounds. The TypeScript',
     'times exclude building the simulator and the Verilator times are measured inside the C++ harness; the Icarus',
-    'times are whole `vvp` runs, start-up included. Build and compile times are listed apart.',
+    'times are whole `vvp` runs, start-up included. Build and compile times are listed apart: the first build of a',
+    'TypeScript simulator in the process (flattening and checks, plus code generation when compiled), `iverilog` alone,',
+    'and the whole `verilator --build` (Verilog to C++ to an executable, two make jobs).',
     '',
     '## Machine',
     '',
@@ -259,6 +296,10 @@ async function main(): Promise<void> {
     ...table(faceRows),
     '',
     ...ratios(faceRows),
+    '',
+    '### Targets',
+    '',
+    ...targets(faceRows, faceProfile),
     '',
     '## Fuzz design',
     '',
@@ -280,11 +321,11 @@ async function main(): Promise<void> {
     '',
     '| Self time | Function (face classifier) |',
     '|---:|---|',
-    ...faceProfile,
+    ...faceProfile.rows,
     '',
     '| Self time | Function (fuzz design) |',
     '|---:|---|',
-    ...fuzzProfile,
+    ...fuzzProfile.rows,
     '',
   ];
   fs.writeFileSync('bench/RESULTS.md', report.join('\n'));
