@@ -21,17 +21,26 @@
 //
 // Pipeline, one weight word per cycle: read weights, embedding and bias
 // (stage 1), multiply the LANES pairs (stage 2), add the products (stage 3),
-// accumulate from the bias (stage 4), then compare the finished class score
-// with the best so far. Latency from the last input beat to result_valid is
-// C * D / LANES + PIPELINE_CYCLES cycles.
+// accumulate from the bias (stage 4), compare the finished class score with
+// the best and second-best so far (stage 5) and update them (stage 6).
+// Latency from the last input beat to result_valid is
+// C * D / LANES + pipelineCycles(D, LANES) cycles.
 
 import { Bool, Module, SInt, SignalHandle, UInt, generator, mux, type Value } from '../dsl/index.ts';
 import { bitsNeeded } from '../dsl/types.ts';
 import { indexWidth, runningBest, streamIn, sumTree } from '../dsl/lib/index.ts';
 import { loadIntModel, type IntModel } from '../runtime/integer-model.ts';
 
-/** Cycles from the last beat of an embedding to result_valid, beyond the C * D / LANES cycles of weight reads. */
-export const PIPELINE_CYCLES = 4;
+/**
+ * Cycles from the last beat of an embedding to result_valid, beyond the
+ * C * D / LANES cycles of weight reads, with 2 or more beats per class; one
+ * fewer with 1 beat per class (LANES = D), where the compare is not registered.
+ */
+export const PIPELINE_CYCLES = 5;
+
+export function pipelineCycles(dims: number, lanes: number): number {
+  return dims / lanes >= 2 ? PIPELINE_CYCLES : PIPELINE_CYCLES - 1;
+}
 
 /**
  * The smallest signed width that holds every class score and every partial
@@ -213,14 +222,18 @@ export function faceSvm(model: IntModel, { lanes, storage }: FaceSvmOptions): Mo
   scoreValid.set(s3.valid.and(s3.last));
   scoreClass.set(s3.class);
 
-  // Stage 5: compare the finished score with the best so far.
+  // Stage 5: compare the finished score with the best so far. With 2 or more
+  // beats per class, scores arrive at least 2 cycles apart, so the compare
+  // can be registered (stage 6 updates): that takes the compare's carry
+  // chain out of the update's path, for a faster clock.
+  const registerCompare = beats >= 2;
   const tracker = runningBest(m, 'top', SInt(scoreBits), {
     valid: scoreValid,
     first: scoreClass.eq(0),
     index: scoreClass,
     score: accumulator,
-  });
-  m.when(state.eq(2).and(scoreValid).and(scoreClass.eq(C - 1)), () => state.set(3));
+  }, { registerCompare });
+  m.when(state.eq(2).and(tracker.updateValid).and(tracker.updateIndex.eq(C - 1)), () => state.set(3));
 
   // The result stream.
   const resultReady = m.input('result_ready', Bool);

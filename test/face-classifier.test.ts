@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { faceSvm, packLanes, PIPELINE_CYCLES, scoreWidth } from '../designs/face-svm.ts';
+import { faceSvm, packLanes, pipelineCycles, scoreWidth } from '../designs/face-svm.ts';
 import { classifyInt, loadIntModel, parseIntModel, type IntModel } from '../runtime/integer-model.ts';
 import { classifyOnHardware, loadWeights, resetDesign, setThreshold } from '../runtime/face-hardware.ts';
 import { classifyInIcarus, writeFaceDesign } from '../runtime/face-icarus.ts';
@@ -90,7 +90,7 @@ describe('face classifier design', () => {
         const results = simulate(extreme, extremeInputs, lanes, storage);
         expectMatches(results, extreme, extremeInputs);
         for (const r of results) {
-          expect(r.cycles).to.equal(D / lanes + extreme.classes.length * D / lanes + PIPELINE_CYCLES);
+          expect(r.cycles).to.equal(D / lanes + extreme.classes.length * D / lanes + pipelineCycles(D, lanes));
         }
         requireTool(this, 'iverilog');
         expectMatches(icarus(extreme, extremeInputs, lanes, storage), extreme, extremeInputs);
