@@ -24,6 +24,8 @@ export interface SimEngine {
   writeWord(memory: Memory, index: number, bits: bigint): void;
   /** Every signal's bit pattern, indexed like `design.netlist.signals`; valid until the state next changes. */
   snapshot(): readonly bigint[];
+  /** Returns `settle` and `primaryEdge` as functions that need no `this`, for the Simulator to call every cycle. */
+  perCycleFunctions(): { settle: () => void; primaryEdge: () => void };
 }
 
 export class InterpreterEngine implements SimEngine {
@@ -61,5 +63,9 @@ export class InterpreterEngine implements SimEngine {
 
   snapshot(): readonly bigint[] {
     return this.design.values;
+  }
+
+  perCycleFunctions(): { settle: () => void; primaryEdge: () => void } {
+    return { settle: () => this.settle(), primaryEdge: () => this.primaryEdge() };
   }
 }

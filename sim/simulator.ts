@@ -61,6 +61,10 @@ export class Simulator {
   private readonly slotsByName = new Map<string, number>();
   private readonly inputsByName = new Map<string, SettableInput>();
   private readonly signedSlots: boolean[];
+  // The engine's two per-cycle functions, taken out once so that a step
+  // calls them without looking them up on the engine.
+  private readonly settleNow: () => void;
+  private readonly primaryEdge: () => void;
   private lastName = '';
   private lastSlot = 0;
   private readonly memoriesByName = new Map<string, FlatMemory>();
@@ -81,6 +85,9 @@ export class Simulator {
     } else {
       throw new SimError(`backend '${String(this.backend)}' is invalid: expected 'compiled' or 'interpreter'`);
     }
+    const perCycle = this.engine.perCycleFunctions();
+    this.settleNow = perCycle.settle;
+    this.primaryEdge = perCycle.primaryEdge;
 
     this.signedSlots = this.netlist.signals.map((signal) => signal.type.signed);
     for (const signal of this.netlist.signals) {
@@ -236,10 +243,10 @@ export class Simulator {
     }
 
     if (this.design.derivedDomains.length === 0) {
-      this.engine.primaryEdge();
+      this.primaryEdge();
     } else {
       const derivedBefore = this.derivedClocks();
-      this.engine.primaryEdge();
+      this.primaryEdge();
       this.dirty = true;
       this.applyDerivedEdges(derivedBefore);
     }
@@ -290,7 +297,7 @@ export class Simulator {
     if (!this.dirty) {
       return;
     }
-    this.engine.settle();
+    this.settleNow();
     this.dirty = false;
   }
 

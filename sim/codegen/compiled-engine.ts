@@ -73,12 +73,19 @@ export class CompiledEngine implements SimEngine {
       st: Uint32Array, mems: Uint32Array[], nx: Float64Array, helpers: typeof HELPERS, constants: readonly unknown[],
     ) => EntryPoints;
     this.entry = build(this.state, words, new Float64Array(generated.scratchSize), HELPERS, generated.constants);
-    this.settle = this.entry.settle;
-    this.primaryEdge = this.entry.edge;
   }
 
-  readonly settle: () => void;
-  readonly primaryEdge: () => void;
+  settle(): void {
+    this.entry.settle();
+  }
+
+  primaryEdge(): void {
+    this.entry.edge();
+  }
+
+  perCycleFunctions(): { settle: () => void; primaryEdge: () => void } {
+    return { settle: this.entry.settle, primaryEdge: this.entry.edge };
+  }
 
   derivedEdges(indices: readonly number[]): void {
     for (const index of indices) {

@@ -65,7 +65,12 @@ export function generateSource(design: CompiledDesign, layout: StateLayout): Gen
   design.netlist.memories.forEach((memory, index) => parts.push(`const ${layout.memoryName(memory)} = mems[${index}];`));
 
   const settleNames = writeSettle(design, layout, constants, parts);
-  parts.push(`function settle() {\n${settleNames.map((name) => `  ${name}();`).join('\n')}\n}`);
+  // With one settle function, settle is that function, which saves a call per cycle.
+  if (settleNames.length === 1) {
+    parts.push(`const settle = ${settleNames[0]};`);
+  } else {
+    parts.push(`function settle() {\n${settleNames.map((name) => `  ${name}();`).join('\n')}\n}`);
+  }
 
   const edge = new FunctionWriter(layout, constants);
   const commits = design.primaryDomains.map((domain) => prepareDomain(edge, domain, layout));
