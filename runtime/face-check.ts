@@ -185,6 +185,8 @@ export async function main(argv: string[]): Promise<number> {
       const acceptedCorrect = accepted.filter(({ e, i }) => simulated[i].classIndex === e.label).length;
       console.log(`  top-1 accuracy (ignoring the unknown flag): ${(100 * correct / rows.length).toFixed(2)} % (${correct}/${rows.length})`);
       console.log(`  accepted and correctly named: ${(100 * acceptedCorrect / rows.length).toFixed(2)} % (${acceptedCorrect}/${rows.length})`);
+      const rejected = rows.length - accepted.length;
+      console.log(`  rejected as unknown: ${(100 * rejected / rows.length).toFixed(2)} % (${rejected}/${rows.length})`);
     } else {
       console.log(`  strangers accepted (false accepts): ${(100 * accepted.length / rows.length).toFixed(2)} % (${accepted.length}/${rows.length})`);
     }
