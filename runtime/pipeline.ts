@@ -52,6 +52,11 @@ const program = new Command()
   .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C', positiveInteger, 5)
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
   .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
+  .addOption(
+    new Option('--network <name>', 'descriptor network; human runs only with --stage embed so far')
+      .choices(['face-api', 'human'])
+      .default('face-api'),
+  )
   .option('--weights-only', 'train only what weights.json and the replay vectors need; skip the alternatives and the report')
   .addOption(
     new Option('--stage <stage>', 'stop after this stage').choices(['embed', 'all']).default('all'),
@@ -71,6 +76,7 @@ const options = program.opts<{
   maxFalseAccept: number;
   maxStrangerPeople?: number;
   weightsOnly?: boolean;
+  network: 'face-api' | 'human';
   stage: 'embed' | 'all';
 }>();
 
@@ -87,6 +93,7 @@ try {
     maxFalseAcceptRate: options.maxFalseAccept,
     maxStrangerPeople: options.maxStrangerPeople,
     weightsOnly: options.weightsOnly === true,
+    network: options.network,
     stage: options.stage,
     commandLine: `npm run pipeline -- ${process.argv.slice(2).join(' ')}`,
   });

@@ -17,9 +17,11 @@ import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProven
 import { SvmTrainer } from './cross-validation.ts';
 import { type Dataset, listDataset } from './dataset.ts';
 import { embedImages, type ImageFile } from './embed-images.ts';
+import type { NetworkName } from './embed-worker.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
 import { fitAndTest, type FitSettings, integerAccuracy, scoreSample } from './experiments.ts';
 import { FACE_API_DIMS, FaceApiEmbedder, type FaceEmbedding, selectedBackend } from './face-api-embedder.ts';
+import { HUMAN_DIMS, HumanEmbedder } from './human-embedder.ts';
 import { descriptorOf, fitPca, floatFeatures, int8Features, projectPca, quantizeAll, selectRows } from './features.ts';
 import { INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel, type RejectionRule } from './integer-model.ts';
 import { DEFAULT_SVM_OPTIONS } from './linear-svm.ts';
@@ -41,6 +43,8 @@ export interface PipelineOptions {
   testFraction: number;
   folds: number;
   maxFalseAcceptRate: number;
+  /** Descriptor network; only face-api goes past the embed stage so far. */
+  network?: NetworkName;
   /** Train only what weights.json needs and skip the measured alternatives and the report. */
   weightsOnly?: boolean;
   /** Use at most this many stranger people, drawn by a seeded shuffle; undefined uses all. */
@@ -86,6 +90,13 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     stageStart = performance.now();
   };
 
+  const network = options.network ?? 'face-api';
+  if (network !== 'face-api' && options.stage !== 'embed') {
+    // TODO: training on human's 1024-D descriptors needs the PCA projection to 128 dimensions as part of the model
+    // (fitted on the training split and written next to the weights for the host); only embedding is supported.
+    throw new Error(`training with network ${network} is not supported yet; run it with --stage embed`);
+  }
+
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
   const allStrangers = listDataset(options.strangersDir, 1);
@@ -100,20 +111,18 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   endStage('list');
 
   // Embedding, through the cache.
-  const cacheKey = {
-    model: FaceApiEmbedder.modelId,
-    preprocessing: FaceApiEmbedder.preprocessingId,
-    backend: selectedBackend(),
-    dims: FACE_API_DIMS,
-  };
+  const cacheKey =
+    network === 'human'
+      ? { model: HumanEmbedder.modelId, preprocessing: HumanEmbedder.preprocessingId, backend: selectedBackend(), dims: HUMAN_DIMS }
+      : { model: FaceApiEmbedder.modelId, preprocessing: FaceApiEmbedder.preprocessingId, backend: selectedBackend(), dims: FACE_API_DIMS };
   const cache = EmbeddingCache.open(join(options.outDir, 'cache'), cacheKey);
   log(`embedding cache ${cache.binPath}: ${cache.size} records`);
   // Known faces first, so an interrupted run has what training needs before it turns to the strangers.
   const faceFiles: ImageFile[] = faces.images.map((image) => ({ path: image.path, name: `faces/${image.relativePath}` }));
   const strangerFiles: ImageFile[] = strangers.images.map((image) => ({ path: image.path, name: `strangers/${image.relativePath}` }));
-  const faceOutcome = await embedImages(faceFiles, cache, options.workers);
+  const faceOutcome = await embedImages(faceFiles, cache, options.workers, network);
   cache.writeIndex(faceOutcome.hashes);
-  const strangerOutcome = await embedImages(strangerFiles, cache, options.workers);
+  const strangerOutcome = await embedImages(strangerFiles, cache, options.workers, network);
   const embedded = {
     embeddings: new Map([...faceOutcome.embeddings, ...strangerOutcome.embeddings]),
     hashes: [...faceOutcome.hashes, ...strangerOutcome.hashes],
