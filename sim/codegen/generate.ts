@@ -72,6 +72,11 @@ export function generateSource(design: CompiledDesign, layout: StateLayout): Gen
     parts.push(`function settle() {\n${settleNames.map((name) => `  ${name}();`).join('\n')}\n}`);
   }
 
+  // NOTE: edge() is one function however large the design, because its
+  // locals carry every next value to the stores at its end. Past V8's
+  // bytecode limit it stays unoptimized and slow. The face classifier's and
+  // the benchmark fuzz design's edge() are optimized (checked with
+  // --trace-opt), but far larger designs are untested.
   const edge = new FunctionWriter(layout, constants);
   const commits = design.primaryDomains.map((domain) => prepareDomain(edge, domain, layout));
   commits.flat().forEach((line) => edge.line(line));
