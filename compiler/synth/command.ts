@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { buildOutputs, loadDesign, UsageError, writeOutputs, type LoadedDesign } from '../build.ts';
 import { isGenerator } from '../../dsl/generator.ts';
 import { indexWidth } from '../../dsl/lib/index.ts';
-import { PIPELINE_CYCLES } from '../../designs/face-svm.ts';
+import { pipelineCycles } from '../../designs/face-svm.ts';
 import { resultBytes } from '../../designs/face-svm-pins.ts';
 import { loadIntModel, type IntModel, classifyInt } from '../../runtime/integer-model.ts';
 import { devices, resourceLabels, type Device, type ResourceName } from './devices.ts';
@@ -143,7 +143,7 @@ function toolVersion(tool: string, args: readonly string[]): string {
 /** Cycles for one classification at the classifier's ports: input beats, the weight walk, the pipeline, the result handshake. */
 export function classificationCycles(model: IntModel, lanes: number): number {
   const beats = model.dims / lanes;
-  return beats + model.classes.length * beats + PIPELINE_CYCLES + 1;
+  return beats + model.classes.length * beats + pipelineCycles(model.dims, lanes) + 1;
 }
 
 /** Reads int8 embeddings (rows of `dims` bytes) and picks `count` rows spread evenly over the file. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { median, parseFailure, parseFmax, parseUtilisation } from '../../compiler/synth/nextpnr.ts';
 import type { SynthReport } from '../../compiler/synth/command.ts';
-import { PIPELINE_CYCLES } from '../../designs/face-svm.ts';
+import { pipelineCycles } from '../../designs/face-svm.ts';
 import { requireTool, run, tempDir } from '../tools.ts';
 
 const smallModel = 'test/fixtures/small-weights.json';
@@ -61,7 +61,7 @@ describe('hdlc synth', function () {
     expect(report.seeds).to.have.length(1);
     expect(report.fmaxMHz).to.be.greaterThan(10);
     // 8 input beats, 6 classes of 8 weight words, the pipeline, 1 result handshake.
-    const cycles = 8 + 48 + PIPELINE_CYCLES + 1;
+    const cycles = 8 + 48 + pipelineCycles(16, 2) + 1;
     expect(report.cyclesPerClassification).to.equal(cycles);
     expect(report.classificationsPerSecond).to.be.closeTo((report.fmaxMHz! * 1e6) / cycles, 1);
     expect(report.gateLevel?.faces).to.equal(3);
