@@ -63,22 +63,11 @@ export function classifyOnHardware(sim: Simulator, x: Int8Array, options: DriveO
   for (let startIndex = 0; startIndex < x.length; startIndex += lanes) {
     sim.set('x_valid', 1);
     sim.setBits('x_data', packLanes(x, startIndex, lanes));
-    while (sim.get('x_ready') !== 1n) {
-      sim.step();
-      if (sim.cycle - start > timeout) {
-        throw new Error(`the design did not take input beat ${startIndex / lanes} within ${timeout} cycles`);
-      }
-    }
+    sim.stepUntil('x_ready', 1, timeout - (sim.cycle - start));
     sim.step();
   }
   sim.set('x_valid', 0);
-
-  while (sim.get('result_valid') !== 1n) {
-    sim.step();
-    if (sim.cycle - start > timeout) {
-      throw new Error(`no result within ${timeout} cycles`);
-    }
-  }
+  sim.stepUntil('result_valid', 1, timeout - (sim.cycle - start));
   const cycles = sim.cycle - start;
   for (let i = 0; i < (options.stallCycles ?? 0); i++) {
     sim.step();

@@ -48,6 +48,17 @@ describe('simulating the MAC example', () => {
     expect(sim.get('acc')).to.equal(0n);
   });
 
+  it('stepUntil stops at the value', () => {
+    const sim = new Simulator(mac.build().elaborate());
+    sim.set('valid', 1);
+    sim.set('a', 1);
+    sim.set('b', 1);
+    expect(sim.stepUntil('acc', 5, 100)).to.equal(5);
+    expect(sim.get('acc')).to.equal(5n);
+    expect(sim.stepUntil('acc', 5, 100)).to.equal(0);
+    expect(() => sim.stepUntil('acc', -1, 10)).to.throw("'acc' did not become -1 within 10 cycles (at cycle 15)");
+  });
+
   it('writes a VCD the reader reads back', () => {
     const dir = tempDir('sim-vcd');
     const file = path.join(dir, 'mac.vcd');
