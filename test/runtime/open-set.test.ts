@@ -1,0 +1,103 @@
+// Threshold calibration and open-set rates, and the conversion of a float SVM to integer weights.
+
+import { expect } from 'chai';
+
+import { calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from '../../runtime/open-set.ts';
+import { quantizeSvm } from '../../runtime/quantize-model.ts';
+
+const stranger = (best: number, second = best - 10): ScoredSample => ({ best, second, predicted: 0, label: -1 });
+const known = (best: number, second: number, predicted: number, label: number): ScoredSample => ({ best, second, predicted, label });
+
+describe('calibrateThreshold', () => {
+  const strangers = [5, 40, 12, 30, 7, 22, 18, 3, 9, 25].map((best) => stranger(best));
+
+  it('accepts none at a zero rate', () => {
+    expect(calibrateThreshold(strangers, 'score', 0)).to.equal(41);
+  });
+
+  it('accepts the allowed share', () => {
+    // 20 % of 10 strangers: the two highest (40, 30) may pass, so T is one above the third highest (25).
+    const threshold = calibrateThreshold(strangers, 'score', 0.2);
+    expect(threshold).to.equal(26);
+    expect(openSetRates([], strangers, 'score', threshold).falseAcceptRate).to.equal(0.2);
+  });
+
+  it('rounds the allowed count down', () => {
+    expect(calibrateThreshold(strangers, 'score', 0.29)).to.equal(26);
+  });
+
+  it('uses the margin under the margin rule', () => {
+    const margins = [stranger(50, 45), stranger(50, 10), stranger(20, 19)];
+    expect(calibrateThreshold(margins, 'margin', 0)).to.equal(41);
+  });
+
+  it('rejects an empty stranger list', () => {
+    expect(() => calibrateThreshold([], 'score', 0.01)).to.throw(/without stranger samples/);
+  });
+});
+
+describe('openSetRates', () => {
+  const faces = [known(100, 10, 1, 1), known(100, 95, 2, 1), known(30, 0, 0, 0), known(60, 50, 3, 3)];
+
+  it('counts correct, wrong and rejected faces', () => {
+    const rates = openSetRates(faces, [stranger(70), stranger(10)], 'score', 50);
+    expect(rates.acceptedCorrect).to.equal(0.5);
+    expect(rates.acceptedWrong).to.equal(0.25);
+    expect(rates.rejectedKnown).to.equal(0.25);
+    expect(rates.falseAcceptRate).to.equal(0.5);
+  });
+
+  it('accepts a measure equal to the threshold', () => {
+    expect(openSetRates([known(50, 0, 0, 0)], [], 'score', 50).acceptedCorrect).to.equal(1);
+    expect(openSetRates([known(50, 0, 0, 0)], [], 'score', 51).acceptedCorrect).to.equal(0);
+  });
+
+  it('margin rule rejects close calls', () => {
+    const rates = openSetRates(faces, [], 'margin', 20);
+    expect(rates.acceptedCorrect).to.equal(0.5);
+    expect(rates.acceptedWrong).to.equal(0);
+  });
+
+  it('curve spans all measures and falls', () => {
+    const curve = thresholdCurve(faces, [stranger(70)], 'score', 11);
+    expect(curve[0]!.threshold).to.equal(30);
+    expect(curve[curve.length - 1]!.threshold).to.equal(101);
+    expect(curve[curve.length - 1]!.acceptedCorrect).to.equal(0);
+    for (let i = 1; i < curve.length; i++) {
+      expect(curve[i]!.acceptedCorrect).to.be.at.most(curve[i - 1]!.acceptedCorrect);
+    }
+  });
+});
+
+describe('quantizeSvm', () => {
+  const model = {
+    classCount: 2,
+    dims: 3,
+    weights: Float64Array.of(0.5, -0.25, 0.125, -1, 0.0039, 0.75),
+    biases: Float64Array.of(0.01, -0.02),
+  };
+
+  it('scales the largest weight to 127', () => {
+    // 0.5 * 127 = 63.5 is a tie and goes to 64; 0.75 * 127 = 95.25 goes to 95.
+    const quantized = quantizeSvm(model, 127);
+    expect(quantized.weightScale).to.equal(127);
+    expect(Array.from(quantized.weights[0]!)).to.deep.equal([64, -32, 16]);
+    expect(Array.from(quantized.weights[1]!)).to.deep.equal([-127, 0, 95]);
+  });
+
+  it('rounds ties to even', () => {
+    // (2.5 / 127) * 127 and (3.5 / 127) * 127 are exactly 2.5 and 3.5 in float64, so they round to 2 and 4.
+    const quantized = quantizeSvm({ ...model, weights: Float64Array.of(1, 2.5 / 127, 3.5 / 127, -1, 0, 0) }, 1);
+    expect(Array.from(quantized.weights[0]!)).to.deep.equal([127, 2, 4]);
+  });
+
+  it('scales biases by the weight and feature scales', () => {
+    const quantized = quantizeSvm(model, 127);
+    // 0.01 * 127 * 127 = 161.29 and -0.02 * 127 * 127 = -322.58.
+    expect(Array.from(quantized.biases)).to.deep.equal([161, -323]);
+  });
+
+  it('rejects a bias outside int32', () => {
+    expect(() => quantizeSvm({ ...model, biases: Float64Array.of(1e9, 0) }, 127)).to.throw(/outside int32/);
+  });
+});
