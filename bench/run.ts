@@ -198,9 +198,9 @@ function targets(rows: readonly Row[], faceProfile: ProfileSummary): string[] {
       ? '- At least as fast as Verilator: not measured, Verilator is not installed.'
       : `- At least as fast as Verilator: ${compiled >= verilator ? 'met' : 'not met'}, ${(compiled / verilator).toFixed(2)}×.`,
     '',
-    `In the profile below, the generated code takes ${(100 * faceProfile.generatedShare).toFixed(0)}% of the face classifier's time. The rest is`,
-    'the host loop of runtime/face-hardware.ts and the Simulator API it calls every cycle (`get` of `result_valid`,',
-    'which returns a bigint, and `step`), which the C++ harness does with plain field reads.',
+    `In the profile below, the functions named after the generated code (settle, edge) take ${(100 * faceProfile.generatedShare).toFixed(0)}% of the face`,
+    "classifier's time. The rest is the Simulator's per-cycle loop (stepUntil, stepOnce, into which V8 may inline",
+    'the generated settle code) and the host driver, which the C++ harness does with plain field reads.',
   ];
   return lines;
 }
