@@ -111,7 +111,7 @@ export interface SynthReport {
     readonly seconds: number;
     readonly mismatches: { face: number; expected: string; actual: string }[];
   };
-  /** Why the gate-level check could not finish, when it could not. */
+  /** The error that stopped the gate-level check, when one did. */
   readonly gateLevelError?: string;
   readonly seconds: number;
 }
