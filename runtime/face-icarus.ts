@@ -188,15 +188,27 @@ export function classifyInIcarus(model: IntModel, faces: readonly Int8Array[], o
   runTool('vvp', 'iverilog', ['-n', 'face_tb.vvp'], options.dir);
 
   const results: IcarusFaceResult[] = [];
-  const flags = new Map<number, boolean>();
+  const flags = new Map<number, boolean | null>();
   for (const line of fs.readFileSync(path.join(options.dir, 'face_results.txt'), 'utf8').trim().split('\n')) {
     const fields = line.trim().split(/\s+/);
     if (fields[0] === 'flag') {
-      flags.set(Number(fields[1]), fields[2] === '1');
+      flags.set(Number(fields[1]), fields[2] === '1' ? true : fields[2] === '0' ? false : null);
       continue;
     }
     const [face, cls, score, cycles] = fields;
-    results[Number(face)] = { classIndex: Number(cls), score: BigInt(score), unknown: false, cycles: Number(cycles) };
+    // A result with x or z bits gets class -1, which no golden result has,
+    // so it counts as a disagreement instead of failing to parse.
+    const known = /^-?\d+$/.test(cls) && /^-?\d+$/.test(score);
+    results[Number(face)] = {
+      classIndex: known ? Number(cls) : -1,
+      score: known ? BigInt(score) : 0n,
+      unknown: false,
+      cycles: Number(cycles),
+    };
   }
-  return results.map((r, i) => ({ ...r, unknown: flags.get(i) ?? false }));
+  return results.map((r, i) => {
+    const flag = flags.get(i);
+    // An x or z flag, like an x class or score, becomes class -1.
+    return flag === null || flag === undefined ? { ...r, classIndex: -1 } : { ...r, unknown: flag };
+  });
 }
