@@ -53,10 +53,11 @@ const program = new Command()
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
   .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
   .addOption(
-    new Option('--network <name>', 'descriptor network; human runs only with --stage embed so far')
+    new Option('--network <name>', 'descriptor network; human descriptors are projected to 128 dimensions by PCA')
       .choices(['face-api', 'human'])
       .default('face-api'),
   )
+  .option('--cache <dir>', 'embedding cache folder (default: OUT/cache)')
   .option('--weights-only', 'train only what weights.json and the replay vectors need; skip the alternatives and the report')
   .addOption(
     new Option('--stage <stage>', 'stop after this stage').choices(['embed', 'all']).default('all'),
@@ -77,6 +78,7 @@ const options = program.opts<{
   maxStrangerPeople?: number;
   weightsOnly?: boolean;
   network: 'face-api' | 'human';
+  cache?: string;
   stage: 'embed' | 'all';
 }>();
 
@@ -94,6 +96,7 @@ try {
     maxStrangerPeople: options.maxStrangerPeople,
     weightsOnly: options.weightsOnly === true,
     network: options.network,
+    cacheDir: options.cache === undefined ? undefined : resolve(options.cache),
     stage: options.stage,
     commandLine: `npm run pipeline -- ${process.argv.slice(2).join(' ')}`,
   });

@@ -22,7 +22,7 @@ import { EmbeddingCache } from './embedding-cache.ts';
 import { fitAndTest, type FitSettings, integerAccuracy, scoreSample } from './experiments.ts';
 import { FACE_API_DIMS, FaceApiEmbedder, type FaceEmbedding, selectedBackend } from './face-api-embedder.ts';
 import { HUMAN_DIMS, HumanEmbedder } from './human-embedder.ts';
-import { descriptorOf, fitPca, floatFeatures, int8Features, projectPca, quantizeAll, selectRows } from './features.ts';
+import { descriptorOf, type PcaProjection, fitPca, floatFeatures, int8Features, projectPca, quantizeAll, selectRows } from './features.ts';
 import { INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel, type RejectionRule } from './integer-model.ts';
 import { DEFAULT_SVM_OPTIONS } from './linear-svm.ts';
 import { calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from './open-set.ts';
@@ -43,7 +43,9 @@ export interface PipelineOptions {
   testFraction: number;
   folds: number;
   maxFalseAcceptRate: number;
-  /** Descriptor network; only face-api goes past the embed stage so far. */
+  /** Embedding cache folder; undefined means `<outDir>/cache`. */
+  cacheDir?: string;
+  /** Descriptor network. */
   network?: NetworkName;
   /** Train only what weights.json needs and skip the measured alternatives and the report. */
   weightsOnly?: boolean;
@@ -69,6 +71,7 @@ export const ALL_QUANTIZATIONS: QuantizeSettings[] = [
 export const PCA_DIMS = [32, 64, 96] as const;
 export const WEIGHTS_FILE = 'weights.json';
 export const REPLAY_BASE = 'test-set';
+export const PROJECTION_FILE = 'projection.json';
 
 interface Sample {
   file: string;
@@ -91,11 +94,6 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   };
 
   const network = options.network ?? 'face-api';
-  if (network !== 'face-api' && options.stage !== 'embed') {
-    // TODO: training on human's 1024-D descriptors needs the PCA projection to 128 dimensions as part of the model
-    // (fitted on the training split and written next to the weights for the host); only embedding is supported.
-    throw new Error(`training with network ${network} is not supported yet; run it with --stage embed`);
-  }
 
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
@@ -115,7 +113,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     network === 'human'
       ? { model: HumanEmbedder.modelId, preprocessing: HumanEmbedder.preprocessingId, backend: selectedBackend(), dims: HUMAN_DIMS }
       : { model: FaceApiEmbedder.modelId, preprocessing: FaceApiEmbedder.preprocessingId, backend: selectedBackend(), dims: FACE_API_DIMS };
-  const cache = EmbeddingCache.open(join(options.outDir, 'cache'), cacheKey);
+  const cache = EmbeddingCache.open(options.cacheDir ?? join(options.outDir, 'cache'), cacheKey);
   log(`embedding cache ${cache.binPath}: ${cache.size} records`);
   // Known faces first, so an interrupted run has what training needs before it turns to the strangers.
   const faceFiles: ImageFile[] = faces.images.map((image) => ({ path: image.path, name: `faces/${image.relativePath}` }));
@@ -195,10 +193,16 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     };
   };
 
-  const byFlip = new Map<boolean, { vectors: Float32Array[]; int8: Awaited<ReturnType<typeof fitAndTest>>; codes: Int8Array[] }>();
+  const byFlip = new Map<
+    boolean,
+    { vectors: Float32Array[]; int8: Awaited<ReturnType<typeof fitAndTest>>; codes: Int8Array[]; pca: PcaProjection | undefined }
+  >();
   try {
     for (const flip of [false, true]) {
-      const vectors = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
+      // Descriptors longer than the hardware's 128 are projected by PCA fitted on the training split.
+      const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
+      const pca = raw[0]!.length > FACE_API_DIMS ? fitPca(split.train.map((row) => raw[row]!), FACE_API_DIMS) : undefined;
+      const vectors = pca ? raw.map((vector) => projectPca(pca, vector)) : raw;
       const descriptor = flip ? 'mean with mirror image' : 'plain';
 
       if (!options.weightsOnly) {
@@ -214,7 +218,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       const integerTest = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
       variants.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, testAccuracy: integerTest });
       log(`INT8, ${descriptor}: C ${int8.cv.bestC}, float weights ${percent(int8.testAccuracy)}, integer ${percent(integerTest)} (${int8.seconds.toFixed(0)} s)`);
-      byFlip.set(flip, { vectors, int8, codes });
+      byFlip.set(flip, { vectors, int8, codes, pca });
     }
     endStage('train-variants');
 
@@ -270,7 +274,13 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       trainKnown.push(scoreSample(foldModels[chosen.int8.cv.foldOf[i]!]!, chosen.codes[row]!, labels[row]!));
     });
     const strangerCodes = (samples: Sample[]): Int8Array[] =>
-      quantizeAll(samples.map((sample) => descriptorOf(sample.embedding, flip)), MAIN_QUANTIZATION);
+      quantizeAll(
+        samples.map((sample) => {
+          const vector = descriptorOf(sample.embedding, flip);
+          return chosen.pca ? projectPca(chosen.pca, vector) : vector;
+        }),
+        MAIN_QUANTIZATION,
+      );
     const calibrationScored = strangerCodes(calibrationStrangers).map((code) => scoreSample(model, code, -1));
     const evaluationCodes = strangerCodes(evaluationStrangers);
     const evaluationScored = evaluationCodes.map((code) => scoreSample(model, code, -1));
@@ -302,7 +312,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     // Artifacts.
     mkdirSync(options.outDir, { recursive: true });
     const provenance: ModelProvenance = {
-      descriptor: { model: cacheKey.model, preprocessing: cacheKey.preprocessing, backend: cacheKey.backend, flip, projection: 'none' },
+      descriptor: { model: cacheKey.model, preprocessing: cacheKey.preprocessing, backend: cacheKey.backend, flip, projection: chosen.pca ? `pca ${chosen.pca.inputDims} to ${chosen.pca.outputDims}, ${PROJECTION_FILE}` : 'none' },
       svm: { C, loss: DEFAULT_SVM_OPTIONS.loss, bias: DEFAULT_SVM_OPTIONS.bias, epsilon: DEFAULT_SVM_OPTIONS.epsilon, maxIterations: DEFAULT_SVM_OPTIONS.maxIterations },
       weightScale: quantizeSvm(chosen.int8.model, INT8_LIMIT).weightScale,
       featureScale: INT8_LIMIT,
@@ -310,6 +320,18 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
     };
     writeFileSync(join(options.outDir, WEIGHTS_FILE), formatIntModel(model, provenance));
+    if (chosen.pca) {
+      const projection = {
+        description: 'Host-side projection applied before INT8 quantization: y[j] = sum_k (x[k] - mean[k]) * components[k][j], rounded to float32.',
+        inputDims: chosen.pca.inputDims,
+        outputDims: chosen.pca.outputDims,
+        mean: Array.from(chosen.pca.mean),
+        components: Array.from({ length: chosen.pca.inputDims }, (_, k) =>
+          Array.from(chosen.pca!.components.subarray(k * chosen.pca!.outputDims, (k + 1) * chosen.pca!.outputDims)),
+        ),
+      };
+      writeFileSync(join(options.outDir, PROJECTION_FILE), JSON.stringify(projection) + '\n');
+    }
     const replay: ReplayVector[] = [
       ...split.test.map((row) => ({ file: faceSamples[row]!.file, set: 'test' as const, label: labels[row]!, vector: chosen.codes[row]! })),
       ...evaluationStrangers.map((sample, i) => ({ file: sample.file, set: 'stranger-evaluation' as const, label: -1, vector: evaluationCodes[i]! })),
@@ -340,7 +362,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
           evaluation: { people: evaluationPeople.length, images: evaluationStrangers.length },
         },
       },
-      embedding: { ...cacheKey, timing: embeddingTiming, computedThisRun: embedded.computed, fromCache: embedded.fromCache },
+      embedding: { ...cacheKey, dims: cacheKey.dims, timing: embeddingTiming, computedThisRun: embedded.computed, fromCache: embedded.fromCache },
       variants,
       quantizationVariants: quantizationResults,
       dimsVariants: dimsResults,
