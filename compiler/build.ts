@@ -119,7 +119,7 @@ function describeType(type: Type): { width: number; signed: boolean } {
   return { width: type.width, signed: type.signed };
 }
 
-/** The manifest: what a user or tool needs to drive the emitted Verilog without reading it. */
+/** Builds the manifest: what a user or tool needs to drive the emitted Verilog without reading it. */
 export function makeManifest(design: LoadedDesign, emitted: readonly EmittedModule[], inputHash: string): object {
   const topEmitted = emitted.find((e) => e.module === design.top) as EmittedModule;
   return {
@@ -164,7 +164,7 @@ export interface OutputFile {
   readonly text: string;
 }
 
-/** Every file of a build, in a fixed order. */
+/** Returns every file of a build, in a fixed order. */
 export function buildOutputs(design: LoadedDesign, top: string | undefined, extraFiles: readonly string[] = []): OutputFile[] {
   const emitted = emitDesign(design.top);
   const files: OutputFile[] = [];

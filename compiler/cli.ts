@@ -1,6 +1,6 @@
 // The `hdlc` command line. Each command has a help page listing every
-// option; errors are one line, to standard error, with exit code 1 (2 for a
-// mistake in how hdlc was called).
+// option. Errors are one line, to standard error, with exit code 1, or 2 for
+// a mistake in how hdlc was called.
 
 import { parseArgs } from 'node:util';
 import { HdlError, HdlErrors } from './errors.ts';
@@ -79,10 +79,10 @@ ${lines.join('\n')}
 Run 'hdlc <command> --help' for a command's options.`;
 }
 
-// Errors whose message already says all a user needs, so no source frame is added.
+// Errors whose message already gives a user all they need, so no source frame is added.
 const cleanErrors = new Set(['CommandFailedError', 'ToolMissingError', 'ToolFailedError', 'StimulusError', 'VcdParseError', 'SimError']);
 
-/** Where a non-hdlc exception came from in the user's code, as file:line. */
+/** Returns where a non-hdlc exception came from in the user's code, as file:line. */
 function userFrame(error: Error): string {
   const frame = (error.stack ?? '').split('\n').find((line) => /\.(ts|js):\d+/.test(line) && !line.includes('node_modules'));
   const match = frame ? /([^\s(]+\.(?:ts|js)):(\d+)/.exec(frame) : null;

@@ -73,7 +73,7 @@ export function packLanes(values: ArrayLike<number>, start: number, lanes: numbe
   return word;
 }
 
-/** The weight memory's words: C * D / LANES of them, class-major. */
+/** Returns the weight memory's words: C * D / LANES of them, class-major. */
 export function weightWords(model: IntModel, lanes: number): bigint[] {
   const words: bigint[] = [];
   for (const row of model.weights) {

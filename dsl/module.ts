@@ -55,16 +55,10 @@ export interface RegisterDraft {
 
 /** The IR memory itself, with ports added as the generator runs. */
 export interface MemoryDraft extends Memory {
-  readonly name: string;
-  readonly type: Type;
-  readonly depth: number;
-  readonly addrWidth: number;
-  readonly init: readonly bigint[];
   readonly writePorts: MemWritePort[];
   readonly readPorts: MemReadPort[];
   readonly attributes: Record<string, string>;
   uninitialized?: boolean;
-  readonly loc?: SourceLoc;
 }
 
 export interface InstanceDraft {
@@ -76,7 +70,7 @@ export interface InstanceDraft {
 }
 
 /** A signal that can be assigned: a wire, an output or a register. */
-export class Signal_ extends Value {
+export class SignalHandle extends Value {
   readonly signal: Signal;
   readonly owner: Module;
 
@@ -96,8 +90,6 @@ export class Signal_ extends Value {
     this.owner.recordSet(this.signal, operand(value, this.expr, loc), loc);
   }
 }
-
-export { Signal_ as SignalHandle };
 
 function addressWidth(depth: number): number {
   return Math.max(1, Math.ceil(Math.log2(depth)));
@@ -147,7 +139,7 @@ export class MemoryHandle {
     return this;
   }
 
-  /** A synchronous read: the word at `addr` appears on the returned value after the next rising edge. */
+  /** Reads synchronously: the word at `addr` appears on the returned value after the next rising edge. */
   read(addr: Value, options: { enable?: Value; clock?: Value } = {}): Value {
     const loc = callerLoc();
     this.checkAddress(addr, loc);
@@ -158,7 +150,7 @@ export class MemoryHandle {
     return new Value({ kind: 'ref', type: data.type, signal: data, loc });
   }
 
-  /** A combinational read; an address at or past the depth reads 0. */
+  /** Reads combinationally. An address at or past the depth reads 0. */
   readAsync(addr: Value): Value {
     const loc = callerLoc();
     this.checkAddress(addr, loc);
@@ -196,12 +188,12 @@ export class InstanceHandle {
     this.owner = owner;
   }
 
-  input(port: string): Signal_ {
+  input(port: string): SignalHandle {
     const signal = this.draft.inputs.get(port);
     if (!signal) {
       throw new HdlError('USAGE', `module '${this.draft.module.name}' has no input '${port}'; its inputs are: ${[...this.draft.inputs.keys()].join(', ')}`, callerLoc());
     }
-    return new Signal_(signal, this.owner);
+    return new SignalHandle(signal, this.owner);
   }
 
   output(port: string): Value {
@@ -288,17 +280,17 @@ export class Module {
     return new Value({ kind: 'ref', type, signal, loc: signal.loc });
   }
 
-  output(name: string, type: Type): Signal_ {
+  output(name: string, type: Type): SignalHandle {
     const signal = this.declareSignal(name, type, 'output', callerLoc());
     this.ports.push(signal);
-    return new Signal_(signal, this);
+    return new SignalHandle(signal, this);
   }
 
-  wire(name: string, type: Type): Signal_ {
-    return new Signal_(this.declareSignal(name, type, 'wire', callerLoc()), this);
+  wire(name: string, type: Type): SignalHandle {
+    return new SignalHandle(this.declareSignal(name, type, 'wire', callerLoc()), this);
   }
 
-  /** The module's default clock, an input named `clk` made on first use. */
+  /** Returns the module's default clock, an input named `clk` made on first use. */
   clock(): Value {
     if (!this.defaultClock) {
       this.defaultClock = this.declareSignal('clk', Bool, 'input', callerLoc());
@@ -307,7 +299,7 @@ export class Module {
     return new Value({ kind: 'ref', type: Bool, signal: this.defaultClock });
   }
 
-  reg(name: string, type: Type, options: RegOptions = {}): Signal_ {
+  reg(name: string, type: Type, options: RegOptions = {}): SignalHandle {
     const loc = callerLoc();
     const signal = this.declareSignal(name, type, 'reg', loc);
     const init = constant(options.init ?? 0, type, loc).bits;
@@ -328,7 +320,7 @@ export class Module {
     }
 
     this.registers.push({ signal, clock, enable, reset, init, loc });
-    return new Signal_(signal, this);
+    return new SignalHandle(signal, this);
   }
 
   /** Runs `body` with every assignment in it conditional on `cond`. */
@@ -337,7 +329,7 @@ export class Module {
     return this.openWhen(cond, body, loc, this.scope, this.conditionStack.slice(), [cond.expr]);
   }
 
-  /** A read-only memory whose words are `contents` (emitted as a $readmemh file). */
+  /** Declares a read-only memory whose words are `contents` (emitted as a $readmemh file). */
   rom(name: string, type: Type, contents: readonly (number | bigint)[], depth = contents.length): MemoryHandle {
     const loc = callerLoc();
     if (contents.length === 0) {
@@ -346,7 +338,7 @@ export class Module {
     return this.memory(name, type, depth, contents, loc);
   }
 
-  /** A memory with synchronous read ports and write ports; every word starts as 0 unless `init` says otherwise. */
+  /** Declares a memory with synchronous read ports and write ports. Every word starts as 0 unless `init` gives it a value. */
   ram(name: string, type: Type, depth: number, init: readonly (number | bigint)[] = []): MemoryHandle {
     return this.memory(name, type, depth, init, callerLoc());
   }
@@ -431,7 +423,7 @@ export class Module {
     }
   }
 
-  /** The conjunction of the enclosing `when` conditions and `extra`, or undefined at top level. */
+  /** Returns the conjunction of the enclosing `when` conditions and `extra`, or undefined at top level. */
   pathEnable(extra: Value | undefined, loc: SourceLoc | undefined): Expr | undefined {
     const terms = this.conditionStack.slice();
     if (extra) {

@@ -34,7 +34,7 @@ export function readReplayVectors(base: string, dims: number): ReplayEntry[] {
   }
   const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { dims: number; entries: { file: string; set: string; label: number }[] };
   if (index.dims !== dims) {
-    throw new Error(`${indexFile} holds ${index.dims}-value vectors but the weights expect ${dims}`);
+    throw new Error(`${indexFile} contains ${index.dims}-value vectors but the weights expect ${dims}; use the vectors written with these weights`);
   }
   const bytes = fs.readFileSync(binaryFile);
   if (bytes.length !== index.entries.length * dims) {

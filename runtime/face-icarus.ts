@@ -192,7 +192,13 @@ export function classifyInIcarus(model: IntModel, faces: readonly Int8Array[], o
   for (const line of fs.readFileSync(path.join(options.dir, 'face_results.txt'), 'utf8').trim().split('\n')) {
     const fields = line.trim().split(/\s+/);
     if (fields[0] === 'flag') {
-      flags.set(Number(fields[1]), fields[2] === '1' ? true : fields[2] === '0' ? false : null);
+      let flag: boolean | null = null;
+      if (fields[2] === '1') {
+        flag = true;
+      } else if (fields[2] === '0') {
+        flag = false;
+      }
+      flags.set(Number(fields[1]), flag);
       continue;
     }
     const [face, cls, score, cycles] = fields;

@@ -79,7 +79,7 @@ function followRef(module: ModuleIR, signal: Signal): Signal {
   return current;
 }
 
-/** The signals of `module` that clock a register or memory port in it or in any instance below it. */
+/** Returns the signals of `module` that clock a register or memory port in it or in any instance below it. */
 function clockSignals(module: ModuleIR): Set<Signal> {
   const clocks = new Set<Signal>();
   for (const register of module.registers) {
@@ -112,7 +112,7 @@ export function clockInputs(top: ModuleIR): Set<string> {
   return names;
 }
 
-/** The signals of `module` that reset a register in it or below it, each with the value that makes it active. */
+/** Returns the signals of `module` that reset a register in it or below it, each with the value that makes it active. */
 function resetSignals(module: ModuleIR): Map<Signal, bigint> {
   const resets = new Map<Signal, bigint>();
   for (const register of module.registers) {
@@ -162,8 +162,8 @@ export function designPorts(top: ModuleIR, emitted: EmittedModule): DesignPorts 
   };
 }
 
-// Input registers have no initializer on purpose: Icarus applies one at time
-// 0 as a change from x, which is an edge that wakes an asynchronous-reset
+// Input registers have no initializer on purpose. Icarus applies one at time
+// 0 as a change from x, which is an edge. That edge wakes an asynchronous-reset
 // block (`always @(posedge clk or negedge rst_n)`) before the stimulus sets
 // the input, so the register would load its next value without a clock edge.
 function declaration(kind: 'reg' | 'wire', type: Type, name: string): string {
@@ -231,7 +231,7 @@ export function testbench(topName: string, ports: DesignPorts, cycles: number, r
   return lines.join('\n');
 }
 
-/** One hex line per cycle: every input's bit pattern, concatenated in port order, held values filled in. */
+/** Writes one hex line per cycle: every input's bit pattern, concatenated in port order, held values filled in. */
 export function stimulusHex(ports: DesignPorts, stimulus: Stimulus): string {
   const held = new Map(ports.inputs.map((p) => [p.name, 0n]));
   const width = ports.inputs.reduce((sum, p) => sum + p.type.width, 0);

@@ -130,7 +130,7 @@ export class RandomValues {
     return uniformInt(this.generator, min, max);
   }
 
-  /** A random bit pattern of `width` bits, built 16 bits at a time. */
+  /** Returns a random bit pattern of `width` bits, built 16 bits at a time. */
   bits(width: number): bigint {
     let value = 0n;
     for (let done = 0; done < width; done += 16) {

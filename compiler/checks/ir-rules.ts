@@ -1,6 +1,6 @@
 // Validates IR nodes against the rules at the top of compiler/ir.ts. The DSL
-// only builds valid IR, so a failure here is a bug in hdlc, not in a design;
-// the check guards the back ends against it.
+// only builds valid IR, so a failure here is a bug in hdlc, not in a design.
+// The check guards the back ends against such bugs.
 
 import { HdlError } from '../errors.ts';
 import { mask, sameType, typeName, type Expr, type ModuleIR, type Type } from '../ir.ts';

@@ -3,8 +3,8 @@
 // - Every operator node gets its own wire of exactly its IR type, so each
 //   `assign` has operands and a result of known width and no expression
 //   widens inside a larger context.
-// - Operands are names or sized literals written as bit patterns; a signed
-//   operation wraps its operands in $signed(); extension is an explicit
+// - Operands are names or sized literals written as bit patterns. A signed
+//   operation wraps its operands in $signed(). Extension is an explicit
 //   replication of the sign bit or a concatenation with zeros.
 // - Registers and memory read data start from their init value in the
 //   declaration, and memories load a $readmemh file, so simulation from time
@@ -56,7 +56,7 @@ function memoryFileText(memory: Memory): string {
   return lines.join('\n') + '\n';
 }
 
-/** Every signal that some expression of `module` reads. */
+/** Returns every signal that some expression of `module` reads. */
 function readSignals(module: ModuleIR): Set<Signal> {
   const read = new Set<Signal>();
   const seen = new Set<Expr>();
@@ -272,7 +272,7 @@ class ModuleEmitter {
     return lines;
   }
 
-  /** A name or literal for `expr`, making a temporary wire when it is an operator. */
+  /** Returns a name or literal for `expr`, making a temporary wire when it is an operator. */
   private operand(expr: Expr): string {
     if (expr.kind === 'ref') {
       return this.signalNames.get(expr.signal) as string;
@@ -307,7 +307,7 @@ class ModuleEmitter {
     return name;
   }
 
-  /** The right-hand side for an assignment of exactly `expr`'s type. */
+  /** Returns the right-hand side for an assignment of exactly `expr`'s type. */
   private rootExpr(expr: Expr): string {
     switch (expr.kind) {
       case 'const':

@@ -8,7 +8,7 @@
 // and second-best are registered, and the update one cycle later reads only
 // those two flags. That takes a carry chain out of the update's path (for a
 // higher clock rate) at one cycle of latency, and needs valid scores at least
-// 2 cycles apart, so that each compare sees the previous update.
+// 2 cycles apart, so that each compare reads the previous update's result.
 
 import type { Type } from '../../compiler/ir.ts';
 import { Bool } from '../types.ts';
@@ -21,7 +21,7 @@ export interface RunningBest {
   readonly bestIndex: SignalHandle;
   /** The largest score among all indices but bestIndex; the type's minimum until a second score arrives. */
   readonly second: SignalHandle;
-  /** 1 in the cycle whose clock edge applies a score; with `updateIndex`, tells when the last score is in. */
+  /** 1 in the cycle whose clock edge applies a score. With `updateIndex` it shows when the last score is in. */
   readonly updateValid: Value;
   readonly updateIndex: Value;
 }
