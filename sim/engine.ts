@@ -25,7 +25,26 @@ export interface SimEngine {
   /** Every signal's bit pattern, indexed like `design.netlist.signals`; valid until the state next changes. */
   snapshot(): readonly bigint[];
   /** Returns `settle` and `primaryEdge` as functions that need no `this`, for the Simulator to call every cycle. */
-  perCycleFunctions(): { settle: () => void; primaryEdge: () => void };
+  perCycleFunctions(): PerCycleFunctions;
+}
+
+/**
+ * The functions a Simulator calls in its loops. The optional loops run many
+ * cycles in one call. The Simulator uses them only when no listener needs to
+ * see each cycle and the design has no register-clocked domain.
+ */
+export interface PerCycleFunctions {
+  readonly settle: () => void;
+  readonly primaryEdge: () => void;
+  /** Settles, then applies `count` primary edges, settling before each; the state is left unsettled. */
+  readonly runSteps?: (count: number) => void;
+  /**
+   * Settles and checks the one-limb signal at `slot` against `bits`, applying
+   * a primary edge between checks. Returns the edges applied up to the
+   * matching check, or -1 when `maxSteps` edges passed without a match. The
+   * state is left settled either way.
+   */
+  readonly runUntil?: (slot: number, bits: number, maxSteps: number) => number;
 }
 
 export class InterpreterEngine implements SimEngine {
@@ -65,7 +84,7 @@ export class InterpreterEngine implements SimEngine {
     return this.design.values;
   }
 
-  perCycleFunctions(): { settle: () => void; primaryEdge: () => void } {
+  perCycleFunctions(): PerCycleFunctions {
     return { settle: () => this.settle(), primaryEdge: () => this.primaryEdge() };
   }
 }

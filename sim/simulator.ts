@@ -30,7 +30,7 @@ import { mask, toBits, toInteger, typeName } from '../compiler/ir.ts';
 import type { Memory, ModuleIR, SignalKind, SourceLoc, Type } from '../compiler/ir.ts';
 import { CompiledEngine } from './codegen/compiled-engine.ts';
 import { CompiledDesign } from './compile.ts';
-import { InterpreterEngine, type Backend, type SimEngine } from './engine.ts';
+import { InterpreterEngine, type Backend, type PerCycleFunctions, type SimEngine } from './engine.ts';
 import { describeCloseNames, SimError } from './errors.ts';
 import type { FlatMemory, FlatNetlist, FlatSignal } from './flatten.ts';
 import { VcdWriter, type VcdTarget } from './vcd-writer.ts';
@@ -65,6 +65,7 @@ export class Simulator {
   // calls them without looking them up on the engine.
   private readonly settleNow: () => void;
   private readonly primaryEdge: () => void;
+  private readonly loops: PerCycleFunctions;
   private lastName = '';
   private lastSlot = 0;
   private readonly memoriesByName = new Map<string, FlatMemory>();
@@ -88,6 +89,7 @@ export class Simulator {
     const perCycle = this.engine.perCycleFunctions();
     this.settleNow = perCycle.settle;
     this.primaryEdge = perCycle.primaryEdge;
+    this.loops = perCycle;
 
     this.signedSlots = this.netlist.signals.map((signal) => signal.type.signed);
     for (const signal of this.netlist.signals) {
@@ -153,6 +155,20 @@ export class Simulator {
     const slot = this.slotOfName(name);
     const signal = this.netlist.signals[slot];
     const target = toBits(BigInt(value), signal.type.width);
+    if (Number.isNaN(maxSteps)) {
+      throw new SimError(`maxSteps of stepUntil('${name}') is NaN: expected a number of cycles`);
+    }
+    const runUntil = this.loops.runUntil;
+    if (runUntil !== undefined && signal.type.width <= 32 && this.runsUnobserved()) {
+      const steps = runUntil(slot, Number(target), maxSteps);
+      this.dirty = false;
+      if (steps < 0) {
+        this.cycleCount += Math.max(0, maxSteps);
+        throw new SimError(`'${name}' did not become ${value} within ${maxSteps} cycles (at cycle ${this.cycleCount})`);
+      }
+      this.cycleCount += steps;
+      return steps;
+    }
     for (let steps = 0; ; steps++) {
       this.settle();
       if (this.engine.readBits(slot) === target) {
@@ -173,6 +189,13 @@ export class Simulator {
     }
     if (!Number.isSafeInteger(count) || count < 0) {
       throw new SimError(`step count ${count} is invalid: expected a non-negative integer`);
+    }
+    const runSteps = this.loops.runSteps;
+    if (runSteps !== undefined && this.runsUnobserved()) {
+      runSteps(count);
+      this.cycleCount += count;
+      this.dirty = true;
+      return;
     }
     for (let i = 0; i < count; i++) {
       this.stepOnce();
@@ -254,6 +277,11 @@ export class Simulator {
     const writer = new VcdWriter(this, target);
     this.addListener(writer);
     return writer;
+  }
+
+  /** True when no listener needs to see each cycle and no register clocks a domain, so a run loop may take many steps at once. */
+  private runsUnobserved(): boolean {
+    return this.listeners.length === 0 && this.design.derivedDomains.length === 0;
   }
 
   private stepOnce(): void {

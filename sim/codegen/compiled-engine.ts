@@ -4,7 +4,7 @@
 
 import type { Memory } from '../../compiler/ir.ts';
 import type { CompiledDesign } from '../compile.ts';
-import type { SimEngine } from '../engine.ts';
+import type { PerCycleFunctions, SimEngine } from '../engine.ts';
 import { generateSource, StateLayout } from './generate.ts';
 import { joinLimbs, limbCount, LIMB_BITS, splitBits } from './limbs.ts';
 
@@ -13,6 +13,8 @@ interface EntryPoints {
   readonly edge: () => void;
   readonly prepare: readonly (() => void)[];
   readonly commit: readonly (() => void)[];
+  readonly runSteps: (count: number) => void;
+  readonly runUntil: (offset: number, bits: number, maxSteps: number) => number;
 }
 
 /** Functions the generated code calls as `H.name`. */
@@ -83,8 +85,15 @@ export class CompiledEngine implements SimEngine {
     this.entry.edge();
   }
 
-  perCycleFunctions(): { settle: () => void; primaryEdge: () => void } {
-    return { settle: this.entry.settle, primaryEdge: this.entry.edge };
+  perCycleFunctions(): PerCycleFunctions {
+    const { settle, edge, runSteps, runUntil } = this.entry;
+    const offsets = this.layout.offsets;
+    return {
+      settle,
+      primaryEdge: edge,
+      runSteps,
+      runUntil: (slot, bits, maxSteps) => runUntil(offsets[slot], bits, maxSteps),
+    };
   }
 
   derivedEdges(indices: readonly number[]): void {

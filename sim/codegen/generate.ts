@@ -26,6 +26,39 @@ import { limbCount, splitBits } from './limbs.ts';
  */
 const SETTLE_CHUNK_CHARACTERS = 16_000;
 
+/**
+ * Source characters up to which the run loops hold the settle and edge code
+ * themselves instead of calling settle() and edge(): a design small enough
+ * that the loop function stays under V8's optimization limit (see
+ * SETTLE_CHUNK_CHARACTERS).
+ */
+const INLINE_LOOP_CHARACTERS = 24_000;
+
+/**
+ * Loops over many cycles, so that a long run makes one call into the
+ * generated code instead of several calls through the Simulator per cycle.
+ * See PerCycleFunctions in ../engine.ts for what they promise.
+ */
+function runLoops(settleBodies: readonly string[], edgeBody: string): string {
+  const inline = settleBodies.length === 1 && settleBodies[0].length + edgeBody.length <= INLINE_LOOP_CHARACTERS;
+  const settleCode = inline ? `{\n${settleBodies[0]}\n}` : 'settle();';
+  const edgeCode = inline ? `{\n${edgeBody}\n}` : 'edge();';
+  return `function runSteps(count) {
+  for (let i = 0; i < count; i++) {
+    ${settleCode}
+    ${edgeCode}
+  }
+}
+function runUntil(offset, bits, maxSteps) {
+  for (let steps = 0; ; steps++) {
+    ${settleCode}
+    if (st[offset] === bits) return steps;
+    if (steps >= maxSteps) return -1;
+    ${edgeCode}
+  }
+}`;
+}
+
 export interface GeneratedSource {
   /** Body of a function of (st, mems, nx, H, K) that returns the entry points. */
   readonly source: string;
@@ -64,7 +97,8 @@ export function generateSource(design: CompiledDesign, layout: StateLayout): Gen
   const parts: string[] = ['"use strict";'];
   design.netlist.memories.forEach((memory, index) => parts.push(`const ${layout.memoryName(memory)} = mems[${index}];`));
 
-  const settleNames = writeSettle(design, layout, constants, parts);
+  const settleBodies: string[] = [];
+  const settleNames = writeSettle(design, layout, constants, parts, settleBodies);
   // With one settle function, settle is that function, which saves a call per cycle.
   if (settleNames.length === 1) {
     parts.push(`const settle = ${settleNames[0]};`);
@@ -80,7 +114,8 @@ export function generateSource(design: CompiledDesign, layout: StateLayout): Gen
   const edge = new FunctionWriter(layout, constants);
   const commits = design.primaryDomains.map((domain) => prepareDomain(edge, domain, layout));
   commits.flat().forEach((line) => edge.line(line));
-  parts.push(`function edge() {\n${edge.body()}\n}`);
+  const edgeBody = edge.body();
+  parts.push(`function edge() {\n${edgeBody}\n}`);
 
   let scratchSize = 0;
   design.derivedDomains.forEach((domain, index) => {
@@ -94,21 +129,25 @@ export function generateSource(design: CompiledDesign, layout: StateLayout): Gen
     parts.push(`function commit${index}() {\n${[...loads, ...domainCommits.map((line) => `  ${line}`)].join('\n')}\n}`);
   });
 
+  parts.push(runLoops(settleBodies, edgeBody));
+
   const derived = design.derivedDomains.map((_, index) => index);
   parts.push(
-    `return { settle, edge, prepare: [${derived.map((i) => `prepare${i}`).join(', ')}], ` +
+    `return { settle, edge, runSteps, runUntil, prepare: [${derived.map((i) => `prepare${i}`).join(', ')}], ` +
       `commit: [${derived.map((i) => `commit${i}`).join(', ')}] };`,
   );
   return { source: parts.join('\n'), constants: constants.values, scratchSize };
 }
 
 /** Writes the combinational steps as functions of bounded size and returns their names. */
-function writeSettle(design: CompiledDesign, layout: StateLayout, constants: ConstantTable, parts: string[]): string[] {
+function writeSettle(design: CompiledDesign, layout: StateLayout, constants: ConstantTable, parts: string[], bodies: string[]): string[] {
   const names: string[] = [];
   let writer = new FunctionWriter(layout, constants);
   const flush = (): void => {
     const name = `settle${names.length}`;
-    parts.push(`function ${name}() {\n${writer.body()}\n}`);
+    const body = writer.body();
+    bodies.push(body);
+    parts.push(`function ${name}() {\n${body}\n}`);
     names.push(name);
     writer = new FunctionWriter(layout, constants);
   };

@@ -318,6 +318,61 @@ describe('compiled simulator against the interpreter', () => {
     expect(texts[0]).to.equal(texts[1]);
   });
 
+  it('agree on run loops', () => {
+    const design = runLoopDesign();
+    const fast = new Simulator(design);
+    const reference = new Simulator(design, { backend: 'interpreter' });
+    const compare = (when: string): void => {
+      for (const name of reference.signalNames()) {
+        expect(fast.getBits(name), `${name} ${when}`).to.equal(reference.getBits(name));
+      }
+      for (let addr = 0; addr < 8; addr++) {
+        expect(fast.readMemory('trace', addr), `trace[${addr}] ${when}`).to.equal(reference.readMemory('trace', addr));
+      }
+      expect(fast.cycle, `cycle ${when}`).to.equal(reference.cycle);
+    };
+    const stepOneByOne = (count: number): void => {
+      for (let i = 0; i < count; i++) reference.step();
+    };
+    for (const sim of [fast, reference]) {
+      sim.set('rst', 1);
+      sim.set('en', 1);
+      sim.set('rst', 0);
+    }
+
+    fast.step(37);
+    stepOneByOne(37);
+    compare('after step(37)');
+
+    // A one-limb signal runs in the generated loop; the 40-bit one takes the Simulator's loop.
+    expect(fast.stepUntil('count', 200, 1000)).to.equal(200 - 37);
+    stepOneByOne(200 - 37);
+    compare('after stepUntil on count');
+    expect(fast.stepUntil('count', 200, 5)).to.equal(0);
+    expect(fast.stepUntil('wide', 210n, 1000)).to.equal(10);
+    stepOneByOne(10);
+    compare('after stepUntil on wide');
+
+    expect(() => fast.stepUntil('count', 0, 20)).to.throw("'count' did not become 0 within 20 cycles (at cycle 230)");
+    stepOneByOne(20);
+    compare('after a stepUntil timeout');
+
+    // An asynchronous reset set between two runs acts at once and keeps the count at 0 while it is active.
+    fast.set('rst', 1);
+    reference.set('rst', 1);
+    fast.step(3);
+    stepOneByOne(3);
+    compare('in reset');
+    fast.set('rst', 0);
+    reference.set('rst', 0);
+    fast.set('en', 0);
+    reference.set('en', 0);
+    fast.step(4);
+    stepOneByOne(4);
+    compare('disabled');
+    expect(() => fast.stepUntil('count', 1, Number.NaN)).to.throw(/NaN/);
+  });
+
   it('rejects an unknown back end', () => {
     expect(() => new Simulator(hierarchyDesign(), { backend: 'fast' as never })).to.throw(/backend 'fast' is invalid/);
   });
@@ -366,4 +421,26 @@ function signal36(name: string): Signal {
 function hierarchyCycles(): Cycle[] {
   const random = randomPatterns(5);
   return Array.from({ length: 40 }, () => ({ a: random(36) }));
+}
+
+/** Builds an 8-bit and a 40-bit counter with an asynchronous reset and an enable, and a memory that records the count. */
+function runLoopDesign(): ModuleIR {
+  const clk = input('clk', u(1));
+  const rst = input('rst', u(1));
+  const en = input('en', u(1));
+  const count = reg('count', u(8));
+  const wide = reg('wide', u(40));
+  const next = output('next', u(8));
+  const trace = memory('trace', u(8), 8, []);
+  trace.writePorts.push({ clock: clk, enable: ref(en), addr: slice(ref(count), 0, 3), data: ref(count) });
+  const reset = { signal: rst, async: true, activeLow: false };
+  return module('run_loops', {
+    signals: [clk, rst, en, count, wide, next],
+    memories: [trace],
+    assigns: [assign(next, binary('add', ref(count), constant(1n, u(8))))],
+    registers: [
+      register(count, clk, ref(next), { init: 0n, enable: ref(en), reset }),
+      register(wide, clk, binary('add', ref(wide), constant(1n, u(40))), { init: 0n, enable: ref(en), reset }),
+    ],
+  });
 }
