@@ -334,11 +334,13 @@ describe('compiled simulator against the interpreter', () => {
     const stepOneByOne = (count: number): void => {
       for (let i = 0; i < count; i++) reference.step();
     };
-    for (const sim of [fast, reference]) {
-      sim.set('rst', 1);
-      sim.set('en', 1);
-      sim.set('rst', 0);
-    }
+    const setBoth = (name: string, value: number): void => {
+      fast.set(name, value);
+      reference.set(name, value);
+    };
+    setBoth('rst', 1);
+    setBoth('en', 1);
+    setBoth('rst', 0);
 
     fast.step(37);
     stepOneByOne(37);
@@ -358,15 +360,12 @@ describe('compiled simulator against the interpreter', () => {
     compare('after a stepUntil timeout');
 
     // An asynchronous reset set between two runs acts at once and keeps the count at 0 while it is active.
-    fast.set('rst', 1);
-    reference.set('rst', 1);
+    setBoth('rst', 1);
     fast.step(3);
     stepOneByOne(3);
     compare('in reset');
-    fast.set('rst', 0);
-    reference.set('rst', 0);
-    fast.set('en', 0);
-    reference.set('en', 0);
+    setBoth('rst', 0);
+    setBoth('en', 0);
     fast.step(4);
     stepOneByOne(4);
     compare('disabled');
