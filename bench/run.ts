@@ -22,7 +22,7 @@ const SIMULATORS = ['interpreter', 'compiled', 'Icarus', 'Verilator'] as const;
 type SimulatorName = (typeof SIMULATORS)[number];
 
 /** Faces (face classifier) or cycles (fuzz design) per run, sized so each run lasted about 0.2 to 4 s on the machine of RESULTS.md. */
-const FACE_RUNS: Record<SimulatorName, number> = { interpreter: 2, compiled: 1000, Icarus: 3, Verilator: 1000 };
+const FACE_RUNS: Record<SimulatorName, number> = { interpreter: 2, compiled: 2000, Icarus: 10, Verilator: 2000 };
 const FUZZ_RUNS: Record<SimulatorName, number> = { interpreter: 4000, compiled: 200_000, Icarus: 10_000, Verilator: 2_000_000 };
 
 interface Row {
@@ -142,11 +142,11 @@ interface CpuProfile {
 
 interface ProfileSummary {
   readonly rows: string[];
-  /** Share of the samples in generated functions (settle*, edge, prepare*, commit*), from 0 to 1. */
+  /** Share of the samples in generated functions (settle*, edge, prepare*, commit*, the run loops), from 0 to 1. */
   readonly generatedShare: number;
 }
 
-const GENERATED_FUNCTION = /^(?:settle\d*|edge|prepare\d+|commit\d+)$/;
+const GENERATED_FUNCTION = /^(?:settle\d*|edge|prepare\d+|commit\d+|runSteps|runUntil)$/;
 
 function summarizeProfile(result: CpuProfile, top: number): ProfileSummary {
   const nodes = new Map(result.nodes.map((node) => [node.id, node]));
@@ -198,9 +198,9 @@ function targets(rows: readonly Row[], faceProfile: ProfileSummary): string[] {
       ? '- At least as fast as Verilator: not measured, Verilator is not installed.'
       : `- At least as fast as Verilator: ${compiled >= verilator ? 'met' : 'not met'}, ${(compiled / verilator).toFixed(2)}×.`,
     '',
-    `In the profile below, the functions named after the generated code (settle, edge) take ${(100 * faceProfile.generatedShare).toFixed(0)}% of the face`,
-    "classifier's time. The rest is the Simulator's per-cycle loop (stepUntil, stepOnce, into which V8 may inline",
-    'the generated settle code) and the host driver, which the C++ harness does with plain field reads.',
+    `In the profile below, the generated functions (settle, edge and the run loops) take ${(100 * faceProfile.generatedShare).toFixed(0)}% of the face`,
+    "classifier's time. The rest is the Simulator API (stepUntil, step, set, into which V8 may inline generated code)",
+    'and the host driver, which the C++ harness does with plain field reads.',
   ];
   return lines;
 }
@@ -315,9 +315,9 @@ async function main(): Promise<void> {
     '## Where the compiled simulator spends its time',
     '',
     'Self time by function in one more compiled run of each workload (`node --cpu-prof` on bench/profile.ts, counting',
-    'only samples inside the timed loop: 1000 faces, or 200,000 fuzz design cycles). `settle*` and `edge` are the generated',
-    'code; the rest is the Simulator API and the driver or benchmark loop. Small functions that V8 inlines count',
-    'toward their caller.',
+    'only samples inside the timed loop: 1000 faces, or 200,000 fuzz design cycles). `settle*`, `edge`, `runUntil` and',
+    '`runSteps` are the generated code (the run loops hold the settle and edge code of a small design inline); the rest',
+    'is the Simulator API and the driver or benchmark loop. Small functions that V8 inlines count toward their caller.',
     '',
     '| Self time | Function (face classifier) |',
     '|---:|---|',
