@@ -13,7 +13,7 @@ export interface ModelProvenance {
   svm: { C: number; loss: string; bias: number; epsilon: number; maxIterations: number };
   weightScale: number;
   featureScale: number;
-  threshold: { maxFalseAcceptRate: number; calibrationStrangers: number };
+  threshold: { maxFalseAcceptRate: number; calibrationStrangers: number; negativeStrangers: number };
   split: { seed: number; testFraction: number; train: number; test: number };
 }
 

@@ -7,7 +7,7 @@
 import { Piscina } from 'piscina';
 
 import type { FeatureMatrix, LinearSvmOptions, OneVsRestSvm } from './linear-svm.ts';
-import { selectRows } from './features.ts';
+import { selectRows, stackRows } from './features.ts';
 import { stratifiedFolds } from './split.ts';
 import type { TrainResult, TrainTask } from './svm-worker.ts';
 
@@ -94,6 +94,10 @@ export function argmax(scores: ArrayLike<number>, offset: number, count: number)
   return best;
 }
 
+/**
+ * Cross-validates C over `folds` stratified folds of `x`. `negatives`, rows of no class (strangers), join the
+ * training rows of every fold as negatives of every class; they are never held out.
+ */
 export async function crossValidateC(
   trainer: SvmTrainer,
   x: FeatureMatrix,
@@ -103,6 +107,7 @@ export async function crossValidateC(
   folds: number,
   seed: number,
   options: Omit<LinearSvmOptions, 'C'>,
+  negatives?: FeatureMatrix,
 ): Promise<CrossValidation> {
   const foldOf = stratifiedFolds(Array.from(labels), folds, seed);
   const rowsOfFold = (fold: number, inFold: boolean): number[] =>
@@ -113,9 +118,10 @@ export async function crossValidateC(
   for (let fold = 0; fold < folds; fold++) {
     const trainRows = rowsOfFold(fold, false);
     const heldOutRows = rowsOfFold(fold, true);
+    const foldTrain = withNegatives(selectRows(x, trainRows), Int32Array.from(trainRows, (row) => labels[row]!), negatives);
     const path = await trainer.trainPath(
-      selectRows(x, trainRows),
-      Int32Array.from(trainRows, (row) => labels[row]!),
+      foldTrain.x,
+      foldTrain.labels,
       classCount,
       sortedGrid,
       options,
@@ -146,4 +152,12 @@ export async function crossValidateC(
     });
   });
   return { folds, foldOf, grid: gridResults, bestC: best.C, foldModels, outOfFoldScores };
+}
+
+/** Appends `negatives` to a training set with the label -1, which matches no class. */
+export function withNegatives(x: FeatureMatrix, labels: Int32Array, negatives: FeatureMatrix | undefined): { x: FeatureMatrix; labels: Int32Array } {
+  if (!negatives || negatives.rows === 0) return { x, labels };
+  const all = new Int32Array(labels.length + negatives.rows).fill(-1);
+  all.set(labels);
+  return { x: stackRows(x, negatives), labels: all };
 }

@@ -36,6 +36,8 @@ export interface EmbedOutcome {
   fromCache: number;
   /** Files embedded in this run, including those that failed. */
   computed: number;
+  /** Images of `computed` that gave an embedding; the others are in `skipped`. */
+  succeeded: number;
   /** Wall-clock seconds spent on the files not in the cache. */
   computeSeconds: number;
 }
@@ -67,8 +69,9 @@ export async function embedImages(
     else pending.push({ file, hash });
   }
   if (pending.length === 0) {
-    return { embeddings, hashes, skipped, fromCache: embeddings.size, computed: 0, computeSeconds: 0 };
+    return { embeddings, hashes, skipped, fromCache: embeddings.size, computed: 0, succeeded: 0, computeSeconds: 0 };
   }
+  const unreadable = skipped.length;
 
   const fromCache = embeddings.size;
   const started = performance.now();
@@ -113,5 +116,8 @@ export async function embedImages(
     await pool.destroy();
   }
 
-  return { embeddings, hashes, skipped, fromCache, computed: pending.length, computeSeconds: (performance.now() - started) / 1000 };
+  const failed = skipped.length - unreadable;
+  return {
+    embeddings, hashes, skipped, fromCache, computed: pending.length, succeeded: pending.length - failed, computeSeconds: (performance.now() - started) / 1000,
+  };
 }

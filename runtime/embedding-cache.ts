@@ -1,10 +1,15 @@
 /**
  * Embedding cache: an append-only binary file of fixed-size records, one per image content, plus a JSON index.
  *
- * The cache file is named after a hash of the model, preprocessing and backend ids, so a change to any of them
- * starts a new file. Inside it, a record is found by the SHA-256 of the image bytes. Records are appended and
+ * The cache is named after a hash of the model, preprocessing and backend ids, so a change to any of them
+ * starts a new cache. Inside it, a record is found by the SHA-256 of the image bytes. Records are appended and
  * flushed as images finish, so an interrupted run keeps everything written before the stop. A record torn by the
- * stop is cut off when the file is opened again.
+ * stop is cut off when the cache is opened again.
+ *
+ * The records are stored in segments of at most SEGMENT_BYTES each, so that no committed file grows past what
+ * Git hosts take without a warning: segment 0 is `embeddings-<id>.bin`, segment k > 0 is `embeddings-<id>-<k>.bin`, and record n
+ * lies in segment `floor(n / recordsPerSegment)`. A cache written as one file before segments existed is split
+ * when it is next opened for writing.
  *
  * Record layout, little-endian, `56 + 8 * dims` bytes:
  *
@@ -20,8 +25,8 @@
  */
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 import { byCodeUnits } from './dataset.ts';
 import type { FaceEmbedding } from './face-api-embedder.ts';
@@ -56,45 +61,79 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 export const recordBytes = (dims: number): number => HEADER_BYTES + 8 * dims;
 
+/** Largest size of one segment file: under the 50 MB at which a GitHub push warns (it rejects files over 100 MB). */
+export const SEGMENT_BYTES = 45 * 1024 * 1024;
+
 export class EmbeddingCache {
   private readonly byHash = new Map<string, number>();
   private readonly records: Buffer[] = [];
-  private fd: number;
+  /** Open descriptors of the segment files, by segment number; opened when first written. */
+  private readonly fds: number[] = [];
+  private readonly perSegment: number;
 
   private constructor(
     readonly key: CacheKey,
+    /** Path of segment 0; segment k > 0 is `segmentPath(k)`. */
     readonly binPath: string,
     readonly indexPath: string,
     readonly readOnly: boolean,
+    segmentBytes: number,
   ) {
     if (readOnly && !existsSync(binPath)) {
       throw new Error(`embedding cache ${binPath} not found`);
     }
     if (!readOnly) mkdirSync(join(binPath, '..'), { recursive: true });
-    this.fd = openSync(binPath, readOnly ? 'r' : existsSync(binPath) ? 'r+' : 'w+');
-    const size = fstatSync(this.fd).size;
     const bytesPerRecord = recordBytes(key.dims);
-    const whole = Math.floor(size / bytesPerRecord);
-    if (whole * bytesPerRecord !== size && !readOnly) {
-      // A record torn by an interrupted write: drop it, the image is embedded again.
-      ftruncateSync(this.fd, whole * bytesPerRecord);
+    this.perSegment = Math.floor(segmentBytes / bytesPerRecord);
+    if (this.perSegment < 1) {
+      throw new Error(`a cache segment of ${segmentBytes} bytes cannot hold one record of ${bytesPerRecord} bytes`);
     }
-    const contents = whole > 0 ? readFileSync(binPath) : Buffer.alloc(0);
-    for (let i = 0; i < whole; i++) {
-      const record = contents.subarray(i * bytesPerRecord, (i + 1) * bytesPerRecord);
-      this.byHash.set(record.toString('hex', 0, 32), i);
-      this.records.push(record);
+
+    for (let segment = 0; existsSync(this.segmentPath(segment)); segment++) {
+      const path = this.segmentPath(segment);
+      const contents = readFileSync(path);
+      let whole = Math.floor(contents.length / bytesPerRecord);
+      if (whole * bytesPerRecord !== contents.length && !readOnly) {
+        // A record torn by an interrupted write: drop it, the image is embedded again.
+        truncateSync(path, whole * bytesPerRecord);
+      }
+      if (this.records.length !== segment * this.perSegment) {
+        throw new Error(
+          `embedding cache segment ${basename(path)} follows a segment that is not full; ` +
+            `delete the segments after the short one and run again to embed their images anew`,
+        );
+      }
+      if (whole > this.perSegment && existsSync(this.segmentPath(segment + 1))) {
+        // A split of an oversized segment stopped before cutting it: the records past the limit are in the next segments.
+        whole = this.perSegment;
+      }
+      for (let i = 0; i < whole; i++) {
+        const record = contents.subarray(i * bytesPerRecord, (i + 1) * bytesPerRecord);
+        this.byHash.set(record.toString('hex', 0, 32), this.records.length);
+        this.records.push(record);
+      }
     }
+    if (!readOnly) this.splitOversizedSegments();
   }
 
   /**
    * Opens (or creates) the cache for `key` in `dir`. Only one writer may have a cache open at a time, because
    * opening for writing cuts off a record that another writer may still be writing. `readOnly` opens an
-   * existing cache without changing it, safe beside a running writer.
+   * existing cache without changing it, safe beside a running writer. `segmentBytes` is for tests.
    */
-  static open(dir: string, key: CacheKey, { readOnly = false } = {}): EmbeddingCache {
+  static open(dir: string, key: CacheKey, { readOnly = false, segmentBytes = SEGMENT_BYTES } = {}): EmbeddingCache {
     const id = createHash('sha256').update(JSON.stringify([key.model, key.preprocessing, key.backend, key.dims])).digest('hex').slice(0, 12);
-    return new EmbeddingCache(key, join(dir, `embeddings-${id}.bin`), join(dir, `embeddings-${id}.json`), readOnly);
+    return new EmbeddingCache(key, join(dir, `embeddings-${id}.bin`), join(dir, `embeddings-${id}.json`), readOnly, segmentBytes);
+  }
+
+  segmentPath(segment: number): string {
+    return segment === 0 ? this.binPath : this.binPath.replace(/\.bin$/, `-${segment}.bin`);
+  }
+
+  /** Paths of the segment files that hold records, in order. */
+  get segmentPaths(): string[] {
+    const count = Math.ceil(this.records.length / this.perSegment);
+    return Array.from({ length: count }, (_, segment) => this.segmentPath(segment));
   }
 
   get size(): number {
@@ -142,8 +181,9 @@ export class EmbeddingCache {
     embedding.descriptor.forEach((value, i) => record.writeFloatLE(value, HEADER_BYTES + 4 * i));
     embedding.flippedDescriptor.forEach((value, i) => record.writeFloatLE(value, HEADER_BYTES + 4 * (dims + i)));
 
-    writeSync(this.fd, record, 0, record.length, this.records.length * record.length);
-    this.byHash.set(hash, this.records.length);
+    const index = this.records.length;
+    writeSync(this.segmentFd(Math.floor(index / this.perSegment)), record, 0, record.length, (index % this.perSegment) * record.length);
+    this.byHash.set(hash, index);
     this.records.push(record);
   }
 
@@ -162,6 +202,8 @@ export class EmbeddingCache {
       version: CACHE_VERSION,
       ...this.key,
       recordBytes: recordBytes(this.key.dims),
+      recordsPerSegment: this.perSegment,
+      segments: this.segmentPaths.map((path) => basename(path)),
       layout: 'sha256[32] status:u8 pad[3] score:f32 box:f32[4] descriptor:f32[dims] mirrored:f32[dims], little-endian',
       records: this.records.length,
       timing: timing ?? this.readTiming(),
@@ -181,6 +223,31 @@ export class EmbeddingCache {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.fds.forEach((fd) => closeSync(fd));
+    this.fds.length = 0;
+  }
+
+  private segmentFd(segment: number): number {
+    let fd = this.fds[segment];
+    if (fd === undefined) {
+      const path = this.segmentPath(segment);
+      fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
+      this.fds[segment] = fd;
+    }
+    return fd;
+  }
+
+  /**
+   * Moves the records past a segment's limit into the following segments: a cache written as one file before
+   * segments existed. The later segments are written before segment 0 is cut, so a stop in between loses nothing.
+   */
+  private splitOversizedSegments(): void {
+    const size = statSync(this.binPath, { throwIfNoEntry: false })?.size ?? 0;
+    if (size <= this.perSegment * recordBytes(this.key.dims)) return;
+    for (let segment = 1; segment * this.perSegment < this.records.length; segment++) {
+      const records = this.records.slice(segment * this.perSegment, (segment + 1) * this.perSegment);
+      writeFileSync(this.segmentPath(segment), Buffer.concat(records));
+    }
+    truncateSync(this.binPath, this.perSegment * recordBytes(this.key.dims));
   }
 }

@@ -4,7 +4,7 @@
  * float model and, on INT8 codes, for the integer model made from it.
  */
 
-import { argmax, crossValidateC, type CrossValidation, type SvmTrainer } from './cross-validation.ts';
+import { argmax, crossValidateC, type CrossValidation, type SvmTrainer, withNegatives } from './cross-validation.ts';
 import { selectRows } from './features.ts';
 import { classifyInt, type IntModel, scoresInt } from './integer-model.ts';
 import type { FeatureMatrix, LinearSvmOptions, OneVsRestSvm } from './linear-svm.ts';
@@ -24,7 +24,10 @@ export interface FitResult {
   seconds: number;
 }
 
-/** Cross-validates C on the training rows of `x`, trains the final model and measures it on the test rows. */
+/**
+ * Cross-validates C on the training rows of `x`, trains the final model and measures it on the test rows.
+ * `negatives` (stranger rows, in the same features) join every training set as negatives of every class.
+ */
 export async function fitAndTest(
   trainer: SvmTrainer,
   x: FeatureMatrix,
@@ -32,14 +35,16 @@ export async function fitAndTest(
   classCount: number,
   split: { train: number[]; test: number[] },
   settings: FitSettings,
+  negatives?: FeatureMatrix,
 ): Promise<FitResult> {
   const started = performance.now();
   const trainX = selectRows(x, split.train);
   const trainLabels = Int32Array.from(split.train, (row) => labels[row]!);
-  const cv = await crossValidateC(trainer, trainX, trainLabels, classCount, settings.grid, settings.folds, settings.seed, settings.svm);
+  const cv = await crossValidateC(trainer, trainX, trainLabels, classCount, settings.grid, settings.folds, settings.seed, settings.svm, negatives);
 
   const testX = selectRows(x, split.test);
-  const final = await trainer.trainPath(trainX, trainLabels, classCount, [cv.bestC], settings.svm, testX);
+  const finalTrain = withNegatives(trainX, trainLabels, negatives);
+  const final = await trainer.trainPath(finalTrain.x, finalTrain.labels, classCount, [cv.bestC], settings.svm, testX);
   let correct = 0;
   split.test.forEach((row, i) => {
     if (argmax(final.heldOutScores[0]!, i * classCount, classCount) === labels[row]) correct++;

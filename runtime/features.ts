@@ -122,3 +122,12 @@ export function selectRows(x: FeatureMatrix, rows: readonly number[]): FeatureMa
   rows.forEach((row, i) => data.set(x.data.subarray(row * x.cols, (row + 1) * x.cols), i * x.cols));
   return { rows: rows.length, cols: x.cols, data };
 }
+
+/** Stacks the rows of `b` under those of `a`; both must have the same columns. */
+export function stackRows(a: FeatureMatrix, b: FeatureMatrix): FeatureMatrix {
+  if (a.cols !== b.cols) throw new Error(`cannot stack rows of ${b.cols} columns under rows of ${a.cols}`);
+  const data = new Float64Array((a.rows + b.rows) * a.cols);
+  data.set(a.data, 0);
+  data.set(b.data, a.rows * a.cols);
+  return { rows: a.rows + b.rows, cols: a.cols, data };
+}

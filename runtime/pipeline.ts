@@ -52,10 +52,11 @@ const program = new Command()
   .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C', positiveInteger, 5)
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
   .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
+  .option('--no-stranger-negatives', 'do not train the SVMs with a quarter of the stranger people as negatives (then the whole non-evaluation half calibrates)')
   .addOption(
     new Option('--network <name>', 'descriptor network; human descriptors are projected to 128 dimensions by PCA')
       .choices(['face-api', 'human'])
-      .default('face-api'),
+      .default('human'),
   )
   .option('--cache <dir>', 'embedding cache folder (default: OUT/cache)')
   .option('--weights-only', 'train only what weights.json and the replay vectors need; skip the alternatives and the report')
@@ -77,6 +78,7 @@ const options = program.opts<{
   maxFalseAccept: number;
   maxStrangerPeople?: number;
   weightsOnly?: boolean;
+  strangerNegatives: boolean;
   network: 'face-api' | 'human';
   cache?: string;
   stage: 'embed' | 'all';
@@ -95,6 +97,7 @@ try {
     maxFalseAcceptRate: options.maxFalseAccept,
     maxStrangerPeople: options.maxStrangerPeople,
     weightsOnly: options.weightsOnly === true,
+    strangerNegatives: options.strangerNegatives,
     network: options.network,
     cacheDir: options.cache === undefined ? undefined : resolve(options.cache),
     stage: options.stage,

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProvenance } from './artifacts.ts';
-import { SvmTrainer } from './cross-validation.ts';
+import { SvmTrainer, withNegatives } from './cross-validation.ts';
 import { type Dataset, listDataset } from './dataset.ts';
 import { embedImages, type ImageFile } from './embed-images.ts';
 import type { NetworkName } from './embed-worker.ts';
@@ -45,12 +45,17 @@ export interface PipelineOptions {
   maxFalseAcceptRate: number;
   /** Embedding cache folder; undefined means `<outDir>/cache`. */
   cacheDir?: string;
-  /** Descriptor network. */
+  /** Descriptor network; undefined means human's faceres. */
   network?: NetworkName;
   /** Train only what weights.json needs and skip the measured alternatives and the report. */
   weightsOnly?: boolean;
   /** Use at most this many stranger people, drawn by a seeded shuffle; undefined uses all. */
   maxStrangerPeople?: number;
+  /**
+   * Train every SVM with half of the calibration strangers' people as negatives of every class, and calibrate the
+   * threshold on the other half. Default true.
+   */
+  strangerNegatives?: boolean;
   stage: 'embed' | 'all';
   commandLine: string;
 }
@@ -69,6 +74,11 @@ export const ALL_QUANTIZATIONS: QuantizeSettings[] = [
 ];
 /** Shorter descriptor lengths measured through PCA, next to the full 128. */
 export const PCA_DIMS = [32, 64, 96] as const;
+/**
+ * Longer descriptor lengths measured when the network's descriptor is longer than 128 (PCA from it, or the
+ * descriptor itself at its own length), at the chosen C: they show what the hardware's weight memory costs.
+ */
+export const LONGER_DIMS = [256, 1024] as const;
 export const WEIGHTS_FILE = 'weights.json';
 export const REPLAY_BASE = 'test-set';
 export const PROJECTION_FILE = 'projection.json';
@@ -93,7 +103,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     stageStart = performance.now();
   };
 
-  const network = options.network ?? 'face-api';
+  const network = options.network ?? 'human';
 
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
@@ -127,10 +137,12 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     skipped: [...faceOutcome.skipped, ...strangerOutcome.skipped],
     fromCache: faceOutcome.fromCache + strangerOutcome.fromCache,
     computed: faceOutcome.computed + strangerOutcome.computed,
+    succeeded: faceOutcome.succeeded + strangerOutcome.succeeded,
     computeSeconds: faceOutcome.computeSeconds + strangerOutcome.computeSeconds,
   };
+  // A run that only retried images with no face found measures nothing useful, so the stored timing stays.
   const newTiming =
-    embedded.computed > 0
+    embedded.succeeded > 0
       ? {
           images: embedded.computed,
           seconds: embedded.computeSeconds,
@@ -155,20 +167,27 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   const labels = Int32Array.from(faceSamples, (sample) => sample.label);
   const classCount = faces.identities.length;
   const split = stratifiedTrainTestSplit(Array.from(labels), options.testFraction, options.seed);
-  const [calibrationPeople, evaluationPeople] = splitIdentitiesInHalf(strangers.identities, options.seed);
-  const calibrationSet = new Set(calibrationPeople);
-  const strangerSamples = (inCalibration: boolean): Sample[] =>
-    strangers.images
-      .filter((image) => calibrationSet.has(image.identity) === inCalibration)
+  // Strangers: half the people for evaluation; of the other half, with negatives on, half train the SVMs as
+  // negatives and half calibrate the threshold.
+  const [calibrationHalf, evaluationPeople] = splitIdentitiesInHalf(strangers.identities, options.seed);
+  const useNegatives = options.strangerNegatives ?? true;
+  const [negativePeople, calibrationPeople] = useNegatives ? splitIdentitiesInHalf(calibrationHalf, options.seed + 1) : [[], calibrationHalf];
+  const strangerSamples = (people: readonly string[]): Sample[] => {
+    const chosen = new Set(people);
+    return strangers.images
+      .filter((image) => chosen.has(image.identity))
       .flatMap((image) => {
         const embedding = embedded.embeddings.get(`strangers/${image.relativePath}`);
         return embedding ? [{ file: `strangers/${image.relativePath}`, label: -1, embedding }] : [];
       });
-  const calibrationStrangers = strangerSamples(true);
-  const evaluationStrangers = strangerSamples(false);
+  };
+  const negativeStrangers = strangerSamples(negativePeople);
+  const calibrationStrangers = strangerSamples(calibrationPeople);
+  const evaluationStrangers = strangerSamples(evaluationPeople);
   log(
     `split: ${split.train.length} train, ${split.test.length} test faces; strangers: ` +
-      `${calibrationStrangers.length} images of ${calibrationPeople.length} people for calibration, ` +
+      `${negativeStrangers.length} images of ${negativePeople.length} people as training negatives, ` +
+      `${calibrationStrangers.length} of ${calibrationPeople.length} for calibration, ` +
       `${evaluationStrangers.length} of ${evaluationPeople.length} for evaluation`,
   );
   endStage('split');
@@ -195,30 +214,43 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
 
   const byFlip = new Map<
     boolean,
-    { vectors: Float32Array[]; int8: Awaited<ReturnType<typeof fitAndTest>>; codes: Int8Array[]; pca: PcaProjection | undefined }
+    {
+      vectors: Float32Array[];
+      /** Descriptors of the negative strangers, in the same features as `vectors`. */
+      negativeVectors: Float32Array[];
+      int8: Awaited<ReturnType<typeof fitAndTest>>;
+      codes: Int8Array[];
+      pca: PcaProjection | undefined;
+    }
   >();
+  const int8Negatives = (vectors: readonly Float32Array[], quantization: QuantizeSettings) =>
+    useNegatives ? int8Features(quantizeAll(vectors, quantization)) : undefined;
   try {
     for (const flip of [false, true]) {
       // Descriptors longer than the hardware's 128 are projected by PCA fitted on the training split.
       const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
       const pca = raw[0]!.length > FACE_API_DIMS ? fitPca(split.train.map((row) => raw[row]!), FACE_API_DIMS) : undefined;
       const vectors = pca ? raw.map((vector) => projectPca(pca, vector)) : raw;
+      const negativeVectors = negativeStrangers.map((sample) => {
+        const vector = descriptorOf(sample.embedding, flip);
+        return pca ? projectPca(pca, vector) : vector;
+      });
       const descriptor = flip ? 'mean with mirror image' : 'plain';
 
       if (!options.weightsOnly) {
-        const fp32 = await fitAndTest(trainer, floatFeatures(vectors), labels, classCount, split, settings);
+        const fp32 = await fitAndTest(trainer, floatFeatures(vectors), labels, classCount, split, settings, useNegatives ? floatFeatures(negativeVectors) : undefined);
         variants.push({ kind: 'fp32', descriptor, dims: FACE_API_DIMS, C: fp32.cv.bestC, cvAccuracy: best(fp32.cv.grid), testAccuracy: fp32.testAccuracy, cvGrid: fp32.cv.grid });
         log(`FP32, ${descriptor}: C ${fp32.cv.bestC}, test ${percent(fp32.testAccuracy)} (${fp32.seconds.toFixed(0)} s)`);
       }
 
       const codes = quantizeAll(vectors, MAIN_QUANTIZATION);
-      const int8 = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, settings);
+      const int8 = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, settings, int8Negatives(negativeVectors, MAIN_QUANTIZATION));
       variants.push({ kind: 'int8-embeddings', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, cvAccuracy: best(int8.cv.grid), testAccuracy: int8.testAccuracy, cvGrid: int8.cv.grid });
       const integer = integerModelOf(int8.model, MAIN_QUANTIZATION);
       const integerTest = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
       variants.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, testAccuracy: integerTest });
       log(`INT8, ${descriptor}: C ${int8.cv.bestC}, float weights ${percent(int8.testAccuracy)}, integer ${percent(integerTest)} (${int8.seconds.toFixed(0)} s)`);
-      byFlip.set(flip, { vectors, int8, codes, pca });
+      byFlip.set(flip, { vectors, negativeVectors, int8, codes, pca });
     }
     endStage('train-variants');
 
@@ -236,9 +268,14 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       let trained = chosen.int8.model;
       if (!isMain) {
         const x = int8Features(codes);
-        const path = await trainer.trainPath(
+        const train = withNegatives(
           selectRows(x, split.train),
           Int32Array.from(split.train, (row) => labels[row]!),
+          int8Negatives(chosen.negativeVectors, quantization),
+        );
+        const path = await trainer.trainPath(
+          train.x,
+          train.labels,
           classCount,
           [C],
           DEFAULT_SVM_OPTIONS,
@@ -255,14 +292,57 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     // Shorter descriptors by PCA fitted on the training split, C chosen among the neighbours of the full-length C.
     const dimsResults: VariantResult[] = [];
     const neighbourGrid = C_GRID.filter((_, i) => Math.abs(i - C_GRID.indexOf(C as (typeof C_GRID)[number])) <= 1);
+    const strangerVectors = (samples: Sample[]): Float32Array[] =>
+      samples.map((sample) => {
+        const vector = descriptorOf(sample.embedding, flip);
+        return chosen.pca ? projectPca(chosen.pca, vector) : vector;
+      });
+    const calibrationVectors = strangerVectors(calibrationStrangers);
+    const evaluationVectors = strangerVectors(evaluationStrangers);
+    /**
+     * Both rules' thresholds, calibrated on the calibration strangers, applied to the test faces and evaluation
+     * strangers. `strangerVector` gives a stranger's descriptor in the features of `model`.
+     */
+    const openSetOf = (model: IntModel, codes: readonly Int8Array[], strangerVector: (sample: Sample, index: number, calibration: boolean) => Float32Array) => {
+      const score = (samples: Sample[], calibration: boolean) =>
+        quantizeAll(samples.map((sample, i) => strangerVector(sample, i, calibration)), MAIN_QUANTIZATION).map((code) => scoreSample(model, code, -1));
+      const calibration = score(calibrationStrangers, true);
+      const evaluation = score(evaluationStrangers, false);
+      const test = split.test.map((row) => scoreSample(model, codes[row]!, labels[row]!));
+      return (['score', 'margin'] as RejectionRule[]).map((rule) => openSetRates(test, evaluation, rule, calibrateThreshold(calibration, rule, options.maxFalseAcceptRate)));
+    };
+
     for (const dims of options.weightsOnly ? [] : PCA_DIMS) {
       const pca = fitPca(split.train.map((row) => chosen.vectors[row]!), dims);
-      const codes = quantizeAll(chosen.vectors.map((vector) => projectPca(pca, vector)), MAIN_QUANTIZATION);
-      const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid });
+      const project = (vector: Float32Array): Float32Array => projectPca(pca, vector);
+      const codes = quantizeAll(chosen.vectors.map(project), MAIN_QUANTIZATION);
+      const negatives = int8Negatives(chosen.negativeVectors.map(project), MAIN_QUANTIZATION);
+      const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid }, negatives);
       const integer = integerModelOf(fit.model, MAIN_QUANTIZATION);
       const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      dimsResults.push({ kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C: fit.cv.bestC, cvAccuracy: best(fit.cv.grid), testAccuracy: accuracy, explainedVariance: pca.explainedVariance });
-      log(`integer model, PCA to ${dims}: C ${fit.cv.bestC}, ${percent(accuracy)}`);
+      const [byScore, byMargin] = openSetOf(integer, codes, (_, i, calibration) => project((calibration ? calibrationVectors : evaluationVectors)[i]!));
+      dimsResults.push({
+        kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C: fit.cv.bestC, cvAccuracy: best(fit.cv.grid), testAccuracy: accuracy,
+        explainedVariance: pca.explainedVariance, openSet: { score: byScore!, margin: byMargin! },
+      });
+      log(`integer model, PCA to ${dims}: C ${fit.cv.bestC}, ${percent(accuracy)}, accepted and correct ${percent(byScore!.acceptedCorrect)} (score), ${percent(byMargin!.acceptedCorrect)} (margin)`);
+    }
+
+    // Longer descriptors, from the network's own descriptor, at the chosen C.
+    const rawLength = descriptorOf(faceSamples[0]!.embedding, flip).length;
+    for (const dims of options.weightsOnly || rawLength <= FACE_API_DIMS ? [] : LONGER_DIMS.filter((d) => d <= rawLength)) {
+      const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
+      const pca = dims < rawLength ? fitPca(split.train.map((row) => raw[row]!), dims) : undefined;
+      const project = (vector: Float32Array): Float32Array => (pca ? projectPca(pca, vector) : vector);
+      const codes = quantizeAll(raw.map(project), MAIN_QUANTIZATION);
+      const negatives = int8Negatives(negativeStrangers.map((sample) => project(descriptorOf(sample.embedding, flip))), MAIN_QUANTIZATION);
+      const train = withNegatives(selectRows(int8Features(codes), split.train), Int32Array.from(split.train, (row) => labels[row]!), negatives);
+      const path = await trainer.trainPath(train.x, train.labels, classCount, [C], DEFAULT_SVM_OPTIONS);
+      const integer = integerModelOf(path.models[0]!, MAIN_QUANTIZATION);
+      const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
+      const [byScore, byMargin] = openSetOf(integer, codes, (sample) => project(descriptorOf(sample.embedding, flip)));
+      dimsResults.push({ kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C, testAccuracy: accuracy, openSet: { score: byScore!, margin: byMargin! } });
+      log(`integer model, ${pca ? 'PCA to ' : ''}${dims}: C ${C}, ${percent(accuracy)}, accepted and correct ${percent(byScore!.acceptedCorrect)} (score), ${percent(byMargin!.acceptedCorrect)} (margin)`);
     }
     endStage('pca-variants');
 
@@ -273,16 +353,8 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     split.train.forEach((row, i) => {
       trainKnown.push(scoreSample(foldModels[chosen.int8.cv.foldOf[i]!]!, chosen.codes[row]!, labels[row]!));
     });
-    const strangerCodes = (samples: Sample[]): Int8Array[] =>
-      quantizeAll(
-        samples.map((sample) => {
-          const vector = descriptorOf(sample.embedding, flip);
-          return chosen.pca ? projectPca(chosen.pca, vector) : vector;
-        }),
-        MAIN_QUANTIZATION,
-      );
-    const calibrationScored = strangerCodes(calibrationStrangers).map((code) => scoreSample(model, code, -1));
-    const evaluationCodes = strangerCodes(evaluationStrangers);
+    const calibrationScored = quantizeAll(calibrationVectors, MAIN_QUANTIZATION).map((code) => scoreSample(model, code, -1));
+    const evaluationCodes = quantizeAll(evaluationVectors, MAIN_QUANTIZATION);
     const evaluationScored = evaluationCodes.map((code) => scoreSample(model, code, -1));
     const testScored = split.test.map((row) => scoreSample(model, chosen.codes[row]!, labels[row]!));
 
@@ -316,7 +388,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       svm: { C, loss: DEFAULT_SVM_OPTIONS.loss, bias: DEFAULT_SVM_OPTIONS.bias, epsilon: DEFAULT_SVM_OPTIONS.epsilon, maxIterations: DEFAULT_SVM_OPTIONS.maxIterations },
       weightScale: quantizeSvm(chosen.int8.model, INT8_LIMIT).weightScale,
       featureScale: INT8_LIMIT,
-      threshold: { maxFalseAcceptRate: options.maxFalseAcceptRate, calibrationStrangers: calibrationScored.length },
+      threshold: { maxFalseAcceptRate: options.maxFalseAcceptRate, calibrationStrangers: calibrationScored.length, negativeStrangers: negativeStrangers.length },
       split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
     };
     writeFileSync(join(options.outDir, WEIGHTS_FILE), formatIntModel(model, provenance));
@@ -358,6 +430,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
         },
         split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
         strangerHalves: {
+          negatives: { people: negativePeople.length, images: negativeStrangers.length },
           calibration: { people: calibrationPeople.length, images: calibrationStrangers.length },
           evaluation: { people: evaluationPeople.length, images: evaluationStrangers.length },
         },

@@ -1,7 +1,7 @@
 // The embedding cache: records survive a reopen, a torn record at the end is dropped, and keys keep caches apart.
 
 import { expect } from 'chai';
-import { appendFileSync, mkdtempSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,5 +67,49 @@ describe('EmbeddingCache', () => {
     const wrong = { ...embedding(1), descriptor: Float32Array.of(1, 2) };
     expect(() => cache.put(sha256Hex(new Uint8Array([1])), wrong)).to.throw(/2 dimensions, the cache expects 3/);
     cache.close();
+  });
+});
+
+describe('EmbeddingCache segments', () => {
+  const hashOf = (n: number): string => sha256Hex(new Uint8Array([n]));
+  const segmentBytes = 2 * recordBytes(3);
+
+  it('spreads records over segment files and reads them all back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const cache = EmbeddingCache.open(dir, KEY, { segmentBytes });
+    for (let n = 1; n <= 5; n++) cache.put(hashOf(n), embedding(n));
+    cache.close();
+    expect(cache.segmentPaths.map((path) => statSync(path).size)).to.deep.equal([segmentBytes, segmentBytes, recordBytes(3)]);
+
+    const reopened = EmbeddingCache.open(dir, KEY, { segmentBytes, readOnly: true });
+    expect(reopened.size).to.equal(5);
+    expect(Array.from(reopened.get(hashOf(5))!.descriptor)).to.deep.equal([5, -5, 0.25]);
+    reopened.close();
+  });
+
+  it('splits a cache written as one file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const single = EmbeddingCache.open(dir, KEY);
+    for (let n = 1; n <= 5; n++) single.put(hashOf(n), embedding(n));
+    single.close();
+    expect(statSync(single.binPath).size).to.equal(5 * recordBytes(3));
+
+    const split = EmbeddingCache.open(dir, KEY, { segmentBytes });
+    split.put(hashOf(6), embedding(6));
+    split.close();
+    expect(split.segmentPaths.map((path) => statSync(path).size)).to.deep.equal([segmentBytes, segmentBytes, segmentBytes]);
+    const reopened = EmbeddingCache.open(dir, KEY, { segmentBytes, readOnly: true });
+    expect(reopened.size).to.equal(6);
+    for (let n = 1; n <= 6; n++) expect(reopened.get(hashOf(n))!.box[0]).to.equal(n);
+    reopened.close();
+  });
+
+  it('refuses a segment that follows a short one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const cache = EmbeddingCache.open(dir, KEY, { segmentBytes });
+    for (let n = 1; n <= 3; n++) cache.put(hashOf(n), embedding(n));
+    cache.close();
+    truncateSync(cache.binPath, recordBytes(3));
+    expect(() => EmbeddingCache.open(dir, KEY, { segmentBytes })).to.throw(/follows a segment that is not full/);
   });
 });

@@ -3,7 +3,8 @@
 
 import { expect } from 'chai';
 
-import { DEFAULT_SVM_OPTIONS, predict, trainBinarySvm, trainOneVsRest, trainOneVsRestPath, type FeatureMatrix } from '../../runtime/linear-svm.ts';
+import { withNegatives } from '../../runtime/cross-validation.ts';
+import { decisionValues, DEFAULT_SVM_OPTIONS, predict, trainBinarySvm, trainOneVsRest, trainOneVsRestPath, type FeatureMatrix } from '../../runtime/linear-svm.ts';
 import { SeededRandom } from '../../runtime/random.ts';
 
 const TIGHT = { ...DEFAULT_SVM_OPTIONS, bias: 0, epsilon: 1e-9, maxIterations: 100_000 };
@@ -87,6 +88,25 @@ describe('trainOneVsRest', () => {
       expect(Array.from(low[g]!.weights)).to.deep.equal(Array.from(whole[g]!.weights.subarray(0, 4)));
       expect(Array.from(high[g]!.weights)).to.deep.equal(Array.from(whole[g]!.weights.subarray(4)));
     }
+  });
+
+  it('scores negatives below zero for every class', () => {
+    // Points opposite all three centres belong to no class. Without them as negatives one class scores them
+    // above 0; as negatives of every class they score below 0 everywhere.
+    const negatives: FeatureMatrix = { rows: 6, cols: 4, data: Float64Array.from({ length: 24 }, (_, i) => (i % 4 === 3 ? 0 : -4)) };
+    const plain = trainOneVsRest(x, labels, 3, { ...DEFAULT_SVM_OPTIONS, C: 1 });
+    const plainScores = new Float64Array(3);
+    decisionValues(plain, negatives, 0, plainScores);
+    expect(Math.max(...plainScores)).to.be.above(0);
+
+    const train = withNegatives(x, Int32Array.from(labels), negatives);
+    expect(train.x.rows).to.equal(x.rows + 6);
+    expect(Array.from(train.labels.subarray(x.rows))).to.deep.equal([-1, -1, -1, -1, -1, -1]);
+    const model = trainOneVsRest(train.x, train.labels, 3, { ...DEFAULT_SVM_OPTIONS, C: 1 });
+    expect(Array.from(predict(model, x))).to.deep.equal(Array.from(labels));
+    const scores = new Float64Array(3);
+    decisionValues(model, negatives, 0, scores);
+    for (const score of scores) expect(score).to.be.below(0);
   });
 
   it('rejects a descending C path', () => {

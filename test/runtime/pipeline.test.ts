@@ -25,7 +25,7 @@ describe('pipeline on an LFW slice', function () {
   const out = mkdtempSync(join(tmpdir(), 'hdlc-pipeline-'));
   const options: PipelineOptions = {
     facesDir: sliceOf(FACES, PEOPLE),
-    // The first 30 people of the seeded stranger shuffle, a prefix of the committed run's stranger subset.
+    // The first 30 people of the seeded stranger shuffle, whose embeddings the committed cache holds.
     strangersDir: STRANGERS,
     maxStrangerPeople: 30,
     outDir: out,
@@ -75,8 +75,16 @@ describe('pipeline on an LFW slice', function () {
   });
 
   it('writes the report and the curve', () => {
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { variants: unknown[]; chosen: { rule: string } };
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      variants: unknown[];
+      chosen: { rule: string };
+      data: { strangerHalves: Record<'negatives' | 'calibration' | 'evaluation', { people: number; images: number }> };
+    };
     expect(report.variants).to.have.length(6);
+    const halves = report.data.strangerHalves;
+    expect(halves.negatives.people + halves.calibration.people).to.equal(15);
+    expect(halves.evaluation.people).to.equal(15);
+    expect(halves.negatives.images).to.be.greaterThan(0);
     expect(['score', 'margin']).to.include(report.chosen.rule);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/## Unknown rejection/);
     expect(readFileSync(join(out, 'threshold-curve.svg'), 'utf8')).to.match(/^<svg /);
