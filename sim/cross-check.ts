@@ -46,13 +46,20 @@ export function simulateSamples(top: ModuleIR, stimulus: Stimulus, simulator = n
   return samples;
 }
 
+/** Cycles that the compiled simulator runs in one step() call after the stimulus, to check its run loops. */
+export const RUN_LOOP_CYCLES = 16;
+
 /**
  * Runs the interpreter over `stimulus` and compares it with the compiled
  * simulator's samples. Returns the first difference as a message, or
- * undefined when every output agrees on every cycle.
+ * undefined when every output agrees on every cycle. With `compiledSimulator`
+ * (the one that made `compiled`), both then run RUN_LOOP_CYCLES more cycles
+ * with the last inputs, the compiled one in a single step() call that its
+ * generated run loop takes, and every signal must agree after them.
  */
-export function compareWithInterpreter(top: ModuleIR, stimulus: Stimulus, compiled: Samples): string | undefined {
-  const interpreted = simulateSamples(top, stimulus, new Simulator(top, { backend: 'interpreter' }));
+export function compareWithInterpreter(top: ModuleIR, stimulus: Stimulus, compiled: Samples, compiledSimulator?: Simulator): string | undefined {
+  const interpreter = new Simulator(top, { backend: 'interpreter' });
+  const interpreted = simulateSamples(top, stimulus, interpreter);
   const outputs = top.ports.filter((p) => p.kind === 'output');
   for (let cycle = 0; cycle < stimulus.cycles.length; cycle++) {
     for (const output of outputs) {
@@ -63,6 +70,21 @@ export function compareWithInterpreter(top: ModuleIR, stimulus: Stimulus, compil
           + `${describeValue(a, output.type)} compiled, ${describeValue(b, output.type)} interpreted `
           + '(a bug in the compiled back end; rerun with the interpreter to go on)';
       }
+    }
+  }
+  if (compiledSimulator === undefined) {
+    return undefined;
+  }
+  compiledSimulator.step(RUN_LOOP_CYCLES);
+  for (let i = 0; i < RUN_LOOP_CYCLES; i++) {
+    interpreter.step();
+  }
+  for (const name of interpreter.signalNames()) {
+    const a = compiledSimulator.getBits(name);
+    const b = interpreter.getBits(name);
+    if (a !== b) {
+      return `the compiled simulator and the interpreter disagree on '${name}' after ${RUN_LOOP_CYCLES} more cycles in one step() call: `
+        + `0x${a.toString(16)} compiled, 0x${b.toString(16)} interpreted (a bug in the compiled back end's run loops)`;
     }
   }
   return undefined;
@@ -89,7 +111,7 @@ export function formatMismatch(mismatch: Mismatch): string {
 export function crossCheck(top: ModuleIR, stimulus: Stimulus, options: IcarusOptions = {}): CrossCheckResult {
   const simulator = new Simulator(top);
   const ours = simulateSamples(top, stimulus, simulator);
-  const disagreement = compareWithInterpreter(top, stimulus, ours);
+  const disagreement = compareWithInterpreter(top, stimulus, ours, simulator);
   if (disagreement !== undefined) {
     throw new Error(disagreement);
   }

@@ -177,7 +177,7 @@ function runBoth(top: ModuleIR, stimulus: Stimulus, options: CheckOptions): { ou
   try {
     simulator = new Simulator(top);
     ours = simulateSamples(top, stimulus, simulator);
-    const disagreement = compareWithInterpreter(top, stimulus, ours);
+    const disagreement = compareWithInterpreter(top, stimulus, ours, simulator);
     if (disagreement !== undefined) {
       return { kind: 'error', stage: 'simulator', message: disagreement };
     }
