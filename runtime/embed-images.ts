@@ -66,6 +66,7 @@ export async function embedImages(
     hashes.push([file.name, hash]);
     const cached = cache.get(hash);
     if (cached) embeddings.set(file.name, cached);
+    else if (cache.hasNoFace(hash)) skipped.push({ name: file.name, reason: 'no face found (recorded in the embedding cache)' });
     else pending.push({ file, hash });
   }
   if (pending.length === 0) {
@@ -102,7 +103,8 @@ export async function embedImages(
           cache.put(hash, result.embedding);
           embeddings.set(file.name, result.embedding);
         } else {
-          const reason = `${result.stage} failed: ${result.message}`.slice(0, MAX_REASON_LENGTH);
+          if (result.stage === 'no-face') cache.putNoFace(hash);
+          const reason = `${result.stage === 'no-face' ? 'embed' : result.stage} failed: ${result.message}`.slice(0, MAX_REASON_LENGTH);
           skipped.push({ name: file.name, reason });
           console.error(`skipped ${file.name}: ${reason}`);
         }

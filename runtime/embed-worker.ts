@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { FaceApiEmbedder, type FaceEmbedding } from './face-api-embedder.ts';
-import { HumanEmbedder } from './human-embedder.ts';
+import { HumanEmbedder, NoFaceError } from './human-embedder.ts';
 import { decodeImage } from './image-decode.ts';
 
 export type NetworkName = 'face-api' | 'human';
@@ -18,7 +18,7 @@ export interface EmbedTask {
 
 export type EmbedResult =
   | { ok: true; embedding: FaceEmbedding; backend: string }
-  | { ok: false; stage: 'read' | 'decode' | 'embed'; message: string };
+  | { ok: false; stage: 'read' | 'decode' | 'embed' | 'no-face'; message: string };
 
 let embedder: Promise<FaceApiEmbedder | HumanEmbedder> | undefined;
 
@@ -43,6 +43,6 @@ export default async function embedFile(task: EmbedTask): Promise<EmbedResult> {
   try {
     return { ok: true, embedding: await loaded.embed(image), backend: loaded.backend };
   } catch (error) {
-    return { ok: false, stage: 'embed', message: (error as Error).message };
+    return { ok: false, stage: error instanceof NoFaceError ? 'no-face' : 'embed', message: (error as Error).message };
   }
 }

@@ -16,7 +16,8 @@
  * | offset        | type          | field                                            |
  * | ------------- | ------------- | ------------------------------------------------ |
  * | 0             | 32 bytes      | SHA-256 of the image file                        |
- * | 32            | uint8         | 1 = face detected, 2 = fallback box used         |
+ * | 32            | uint8         | 1 = face detected, 2 = fallback box used,        |
+ * |               |               | 3 = no face found (the rest is zero)             |
  * | 33            | 3 bytes       | zero                                             |
  * | 36            | float32       | detection score (0 for the fallback box)         |
  * | 40            | 4 x float32   | face box x, y, width, height in pixels           |
@@ -37,6 +38,7 @@ export const CACHE_VERSION = 1;
 const HEADER_BYTES = 56;
 const STATUS_DETECTED = 1;
 const STATUS_FALLBACK = 2;
+const STATUS_NO_FACE = 3;
 
 /** Inputs besides the image bytes that the cached descriptors depend on. */
 export interface CacheKey {
@@ -144,10 +146,10 @@ export class EmbeddingCache {
     return this.byHash.has(hash);
   }
 
-  /** Returns the cached embedding of the image with SHA-256 `hash`, or undefined. */
+  /** Returns the cached embedding of the image with SHA-256 `hash`, or undefined (also for an image without a face). */
   get(hash: string): FaceEmbedding | undefined {
     const index = this.byHash.get(hash);
-    if (index === undefined) return undefined;
+    if (index === undefined || this.records[index]![32] === STATUS_NO_FACE) return undefined;
     const dims = this.key.dims;
     const record = this.records[index]!;
     const floats = (start: number, length: number): Float32Array => {
@@ -163,6 +165,22 @@ export class EmbeddingCache {
       descriptor: floats(HEADER_BYTES, dims),
       flippedDescriptor: floats(HEADER_BYTES + 4 * dims, dims),
     };
+  }
+
+  /** True when the cache records that the image with SHA-256 `hash` has no face. */
+  hasNoFace(hash: string): boolean {
+    const index = this.byHash.get(hash);
+    return index !== undefined && this.records[index]![32] === STATUS_NO_FACE;
+  }
+
+  /** Records that the image with SHA-256 `hash` has no face, so later runs skip it without embedding it again. */
+  putNoFace(hash: string): void {
+    if (this.readOnly) throw new Error(`embedding cache ${this.binPath} is open read-only`);
+    if (this.byHash.has(hash)) return;
+    const record = Buffer.alloc(recordBytes(this.key.dims));
+    record.write(hash, 0, 'hex');
+    record[32] = STATUS_NO_FACE;
+    this.append(hash, record);
   }
 
   /** Appends one record and writes it to the file at once. A hash already present is ignored. */
@@ -181,6 +199,10 @@ export class EmbeddingCache {
     embedding.descriptor.forEach((value, i) => record.writeFloatLE(value, HEADER_BYTES + 4 * i));
     embedding.flippedDescriptor.forEach((value, i) => record.writeFloatLE(value, HEADER_BYTES + 4 * (dims + i)));
 
+    this.append(hash, record);
+  }
+
+  private append(hash: string, record: Buffer): void {
     const index = this.records.length;
     writeSync(this.segmentFd(Math.floor(index / this.perSegment)), record, 0, record.length, (index % this.perSegment) * record.length);
     this.byHash.set(hash, index);
@@ -204,7 +226,7 @@ export class EmbeddingCache {
       recordBytes: recordBytes(this.key.dims),
       recordsPerSegment: this.perSegment,
       segments: this.segmentPaths.map((path) => basename(path)),
-      layout: 'sha256[32] status:u8 pad[3] score:f32 box:f32[4] descriptor:f32[dims] mirrored:f32[dims], little-endian',
+      layout: 'sha256[32] status:u8 (1 face, 2 fallback box, 3 no face) pad[3] score:f32 box:f32[4] descriptor:f32[dims] mirrored:f32[dims], little-endian',
       records: this.records.length,
       timing: timing ?? this.readTiming(),
       files: Object.fromEntries(entries),

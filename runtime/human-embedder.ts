@@ -19,6 +19,10 @@ import type { FaceEmbedding } from './face-api-embedder.ts';
 import type { RgbImage } from './image-decode.ts';
 import { registerFileLoader } from './tfjs-file-loader.ts';
 
+
+/** Thrown when an image has no face, even in the fallback crop; the result depends only on the image and the cache key. */
+export class NoFaceError extends Error {}
+
 export const HUMAN_DIMS = 1024;
 export const HUMAN_MIN_DETECTION_SCORE = 0.2;
 export const FALLBACK_CROP = { x: 0.2, y: 0.2, width: 0.6, height: 0.6 } as const;
@@ -89,7 +93,7 @@ export class HumanEmbedder {
       const flipped = await this.nearestFace(mirrored, image);
       mirrored.dispose();
       if (!plain?.embedding || !flipped?.embedding) {
-        throw new Error('no face found, not even in the enlarged centre crop');
+        throw new NoFaceError('no face found, not even in the enlarged centre crop');
       }
       return {
         detected: !plain.fromFallback,

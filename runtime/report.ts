@@ -216,10 +216,12 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '',
     'The open-set columns give the share of test faces accepted and correctly named, with the share of evaluation strangers accepted ' +
       'in brackets, each rule at the threshold calibrated on the calibration strangers.',
-    report.dimsVariants.some((v) => v.dims > integer.dims)
-      ? `Rows longer than ${integer.dims} start from the network's own descriptor (PCA below its length) and use C = ${chosen.C} ` +
-        'without cross-validation. The UP5K\'s four SPRAMs hold 131072 bytes, so a row whose weights take more does not fit it.'
-      : '',
+    ...(report.dimsVariants.some((v) => v.dims > integer.dims)
+      ? [
+          `Rows longer than ${integer.dims} start from the network's own descriptor (PCA below its length) and use C = ${chosen.C} ` +
+            'without cross-validation. The UP5K\'s four SPRAMs hold 131072 bytes, so a row whose weights take more does not fit it.',
+        ]
+      : []),
     '',
     '| D | variance kept | weight bytes | C | cross-validation | integer test accuracy | open set, rule score | open set, rule margin |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -251,7 +253,7 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
           `${report.data.strangerHalves.negatives.people} as training negatives and ${report.data.strangerHalves.calibration.people} for calibration.`
         : `${report.data.strangerHalves.calibration.people} for calibration.`),
     `- No face detected, fallback box used: ${report.data.fallbackBoxes.faces} known-face images, ${report.data.fallbackBoxes.strangers} stranger images.`,
-    `- Unreadable images skipped: ${report.data.skipped.length}${report.data.skipped.length ? ` (${report.data.skipped.map((s) => s.name).join(', ')})` : ''}.`,
+    `- Images skipped, unreadable or without a face: ${report.data.skipped.length}${report.data.skipped.length ? ` (${report.data.skipped.map((s) => s.name).join(', ')})` : ''}.`,
     '',
     '## Embedding',
     '',

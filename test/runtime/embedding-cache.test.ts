@@ -61,6 +61,21 @@ describe('EmbeddingCache', () => {
     second.close();
   });
 
+  it('records an image without a face', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const hash = sha256Hex(new Uint8Array([4]));
+    const cache = EmbeddingCache.open(dir, KEY);
+    cache.putNoFace(hash);
+    cache.close();
+
+    const reopened = EmbeddingCache.open(dir, KEY, { readOnly: true });
+    expect(reopened.has(hash)).to.equal(true);
+    expect(reopened.hasNoFace(hash)).to.equal(true);
+    expect(reopened.get(hash)).to.equal(undefined);
+    expect(reopened.hasNoFace(sha256Hex(new Uint8Array([5])))).to.equal(false);
+    reopened.close();
+  });
+
   it('rejects a descriptor of the wrong length', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
     const cache = EmbeddingCache.open(dir, KEY);
