@@ -109,6 +109,7 @@ export async function crossValidateC(
   options: Omit<LinearSvmOptions, 'C'>,
   negatives?: FeatureMatrix,
 ): Promise<CrossValidation> {
+  if (!Number.isInteger(folds) || folds < 2) throw new Error(`cross-validation needs at least 2 folds, got ${folds}`);
   const foldOf = stratifiedFolds(Array.from(labels), folds, seed);
   const rowsOfFold = (fold: number, inFold: boolean): number[] =>
     foldOf.flatMap((f, row) => ((f === fold) === inFold ? [row] : []));

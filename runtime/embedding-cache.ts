@@ -26,7 +26,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { byCodeUnits } from './dataset.ts';
@@ -211,14 +211,20 @@ export class EmbeddingCache {
 
   /**
    * Writes the JSON index: the key, the record layout and, for each image file (path relative to its dataset
-   * root, prefixed by the dataset role), the record number.
+   * root, prefixed by the dataset role), the record number. Files of the existing index that `files` does not
+   * list keep their entries, so a run on part of a data set does not drop the others. The index is written to a
+   * temporary file and renamed, so a stop leaves the old one whole.
    */
   writeIndex(files: ReadonlyArray<readonly [path: string, hash: string]>, timing?: EmbeddingTiming): void {
     if (this.readOnly) throw new Error(`embedding cache ${this.binPath} is open read-only`);
-    const entries = files
-      .filter(([, hash]) => this.byHash.has(hash))
-      .map(([path, hash]) => [path, this.byHash.get(hash)!] as const)
-      .sort((a, b) => byCodeUnits(a[0], b[0]));
+    const merged = new Map(
+      Object.entries(this.readIndex()?.files ?? {}).filter(([, record]) => Number.isInteger(record) && record >= 0 && record < this.records.length),
+    );
+    for (const [path, hash] of files) {
+      const record = this.byHash.get(hash);
+      if (record !== undefined) merged.set(path, record);
+    }
+    const entries = [...merged].sort((a, b) => byCodeUnits(a[0], b[0]));
     const index = {
       format: CACHE_FORMAT,
       version: CACHE_VERSION,
@@ -231,14 +237,21 @@ export class EmbeddingCache {
       timing: timing ?? this.readTiming(),
       files: Object.fromEntries(entries),
     };
-    writeFileSync(this.indexPath, JSON.stringify(index, null, 0) + '\n');
+    const temporary = `${this.indexPath}.tmp`;
+    writeFileSync(temporary, JSON.stringify(index, null, 0) + '\n');
+    renameSync(temporary, this.indexPath);
   }
 
   /** Returns the timing stored by the run that last computed embeddings, if any. */
   readTiming(): EmbeddingTiming | undefined {
+    return this.readIndex()?.timing;
+  }
+
+  /** Returns the existing index, or undefined when there is none or it is not valid JSON. */
+  private readIndex(): { timing?: EmbeddingTiming; files?: Record<string, number> } | undefined {
     if (!existsSync(this.indexPath)) return undefined;
     try {
-      return (JSON.parse(readFileSync(this.indexPath, 'utf8')) as { timing?: EmbeddingTiming }).timing;
+      return JSON.parse(readFileSync(this.indexPath, 'utf8')) as { timing?: EmbeddingTiming; files?: Record<string, number> };
     } catch {
       return undefined;
     }

@@ -19,6 +19,14 @@ const positiveInteger = (value: string): number => {
   return parsed;
 };
 
+const atLeastTwo = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 2) {
+    throw new InvalidArgumentError(`expected a whole number of at least 2, got "${value}"`);
+  }
+  return parsed;
+};
+
 const fraction = (value: string): number => {
   const parsed = Number(value);
   if (!(parsed > 0 && parsed < 1)) {
@@ -49,7 +57,7 @@ const program = new Command()
   )
   .option('--seed <n>', 'seed of the train/test split, the stranger halves, the folds', nonNegativeInteger, 42)
   .option('--test-fraction <x>', 'share of each person\'s images kept for the test set', fraction, 0.2)
-  .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C', positiveInteger, 5)
+  .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C (at least 2)', atLeastTwo, 5)
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
   .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
   .option('--no-stranger-negatives', 'do not train the SVMs with a quarter of the stranger people as negatives (then the whole non-evaluation half calibrates)')

@@ -10,7 +10,7 @@
  * weights fit the hardware's memory. The report measures the alternatives next to them.
  */
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProvenance } from './artifacts.ts';
@@ -111,6 +111,20 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   const strangers = limitPeople(allStrangers, options.maxStrangerPeople, options.seed);
   if (faces.identities.length < 2) {
     throw new Error(`${options.facesDir} has ${faces.identities.length} people with at least ${options.minImages} images; at least 2 are needed`);
+  }
+  // Halves for evaluation and calibration, and with negatives the calibration half halved again.
+  const strangerPeopleNeeded = (options.strangerNegatives ?? true) ? 4 : 2;
+  if (strangers.identities.length < strangerPeopleNeeded) {
+    throw new Error(
+      `--strangers ${options.strangersDir} has ${strangers.identities.length} people with images; at least ${strangerPeopleNeeded} are needed` +
+        ((options.strangerNegatives ?? true) ? ' (2 with --no-stranger-negatives)' : ''),
+    );
+  }
+  // The output folder is made before the long stages, so a path that cannot be a folder fails at once.
+  try {
+    mkdirSync(options.outDir, { recursive: true });
+  } catch (error) {
+    throw new Error(`--out ${options.outDir} cannot be used as the output folder: ${(error as Error).message}`);
   }
   log(
     `faces: ${faces.identities.length} people, ${faces.images.length} images; ` +
@@ -403,6 +417,10 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
         ),
       };
       writeFileSync(join(options.outDir, PROJECTION_FILE), JSON.stringify(projection) + '\n');
+    } else if (existsSync(join(options.outDir, PROJECTION_FILE))) {
+      // A projection left by an earlier run of another network would not belong to these weights.
+      rmSync(join(options.outDir, PROJECTION_FILE));
+      log(`removed ${PROJECTION_FILE} of an earlier run: these weights take the descriptor without projection`);
     }
     const replay: ReplayVector[] = [
       ...split.test.map((row) => ({ file: faceSamples[row]!.file, set: 'test' as const, label: labels[row]!, vector: chosen.codes[row]! })),
@@ -410,7 +428,12 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     ];
     writeReplayVectors(join(options.outDir, REPLAY_BASE), model, replay);
     endStage('write-model');
-    if (options.weightsOnly) return;
+    if (options.weightsOnly) {
+      if (existsSync(join(options.outDir, 'report.md'))) {
+        log(`note: ${join(options.outDir, 'report.md')} is from an earlier run; --weights-only does not rewrite the report`);
+      }
+      return;
+    }
 
     const report: PipelineReport = {
       command: options.commandLine,

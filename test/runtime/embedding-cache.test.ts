@@ -1,7 +1,7 @@
 // The embedding cache: records survive a reopen, a torn record at the end is dropped, and keys keep caches apart.
 
 import { expect } from 'chai';
-import { appendFileSync, mkdtempSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,6 +74,19 @@ describe('EmbeddingCache', () => {
     expect(reopened.get(hash)).to.equal(undefined);
     expect(reopened.hasNoFace(sha256Hex(new Uint8Array([5])))).to.equal(false);
     reopened.close();
+  });
+
+  it('keeps index entries of files a run does not list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hdlc-cache-'));
+    const [first, second] = [sha256Hex(new Uint8Array([6])), sha256Hex(new Uint8Array([7]))];
+    const cache = EmbeddingCache.open(dir, KEY);
+    cache.put(first, embedding(6));
+    cache.writeIndex([['faces/A/a.jpg', first]]);
+    cache.put(second, embedding(7));
+    cache.writeIndex([['faces/B/b.jpg', second]]);
+    cache.close();
+    const index = JSON.parse(readFileSync(cache.indexPath, 'utf8')) as { files: Record<string, number> };
+    expect(index.files).to.deep.equal({ 'faces/A/a.jpg': 0, 'faces/B/b.jpg': 1 });
   });
 
   it('rejects a descriptor of the wrong length', () => {

@@ -104,6 +104,21 @@ describe('pipeline on an LFW slice', function () {
     expect(result.stdout).to.match(/--strangers <dir>/);
   });
 
+  it('rejects too few stranger people before embedding', async () => {
+    const failing = { ...options, strangersDir: sliceOf(STRANGERS, ['Aaron_Eckhart', 'Aaron_Guiel', 'Aaron_Patterson']), outDir: join(out, 'few') };
+    let message = '';
+    await runPipeline(failing).catch((error: Error) => {
+      message = error.message;
+    });
+    expect(message).to.match(/--strangers .* has 3 people with images; at least 4 are needed \(2 with --no-stranger-negatives\)/);
+  });
+
+  it('command rejects a single fold', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/pipeline.ts', '--faces', FACES, '--strangers', STRANGERS, '--folds', '1'], { encoding: 'utf8' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.match(/option '--folds <n>' argument '1' is invalid. expected a whole number of at least 2/);
+  });
+
   it('command names a missing folder', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/pipeline.ts', '--faces', '/nonexistent/faces', '--strangers', '/nonexistent/strangers', '--out', out], { encoding: 'utf8' });
     expect(result.status).to.equal(1);
