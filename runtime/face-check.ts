@@ -12,36 +12,125 @@ import { SingleBar, Presets } from 'cli-progress';
 import { faceSvm } from '../designs/face-svm.ts';
 import type { ModuleIR } from '../compiler/ir.ts';
 import { Simulator } from '../sim/simulator.ts';
-import { classifyInt, loadIntModel, type IntModel } from './integer-model.ts';
+import { classifyInt, loadIntModel, type IntClassification, type IntModel } from './integer-model.ts';
 import { classifyOnHardware, loadWeights, resetDesign } from './face-hardware.ts';
 import { classifyInIcarus, writeFaceDesign } from './face-icarus.ts';
 
 export interface ReplayEntry {
+  /** Row of the entry in the index and binary files. */
+  readonly row: number;
   readonly file: string;
   readonly set: string;
   readonly label: number;
+  /** Outcome of classifyInt for this vector with the weights that the files were written with. */
+  readonly expected: IntClassification;
   readonly vector: Int8Array;
 }
 
-/** Reads `<base>.json` and `<base>.bin` as the pipeline writes them. */
+/** Returns the index and binary file of the replay vectors at `base`, which may already end in `.json` or `.bin`. */
+export function replayVectorFiles(base: string): { indexFile: string; binaryFile: string } {
+  const stem = base.replace(/\.(json|bin)$/, '');
+  return { indexFile: `${stem}.json`, binaryFile: `${stem}.bin` };
+}
+
+const rewriteHint = 'rerun the training pipeline (npm run pipeline) to rewrite it';
+
+function parseReplayIndex(indexFile: string): { dims: number; entries: unknown[] } {
+  let index: unknown;
+  try {
+    index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new Error(`${indexFile} is not valid JSON (${error.message}); ${rewriteHint}`);
+    }
+    throw error;
+  }
+  const fields = (typeof index === 'object' && index !== null ? index : {}) as Record<string, unknown>;
+  if (!Number.isSafeInteger(fields.dims) || !Array.isArray(fields.entries)) {
+    throw new Error(`${indexFile} is missing an integer 'dims' or an 'entries' array; ${rewriteHint}`);
+  }
+  return { dims: fields.dims as number, entries: fields.entries };
+}
+
+/** Checks the fields of one index entry. The vector itself comes from the binary file. */
+function parseReplayEntry(indexFile: string, value: unknown, row: number): Omit<ReplayEntry, 'vector'> {
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const field = <T>(name: string, valid: (v: unknown) => boolean, kind: string): T => {
+    if (!valid(entry[name])) {
+      const found = entry[name] === undefined ? `no ${name}` : `${name} ${JSON.stringify(entry[name])}`;
+      throw new Error(`${indexFile} entry ${row} has ${found}, expected ${kind}; ${rewriteHint}`);
+    }
+    return entry[name] as T;
+  };
+  const isString = (v: unknown) => typeof v === 'string';
+  const isBoolean = (v: unknown) => typeof v === 'boolean';
+  return {
+    row,
+    file: field<string>('file', isString, 'a string'),
+    set: field<string>('set', isString, 'a string'),
+    label: field<number>('label', Number.isSafeInteger, 'an integer'),
+    expected: {
+      classIndex: field<number>('classIndex', Number.isSafeInteger, 'an integer'),
+      score: BigInt(field<number>('score', Number.isSafeInteger, 'an integer')),
+      secondScore: BigInt(field<number>('secondScore', Number.isSafeInteger, 'an integer')),
+      unknown: field<boolean>('unknown', isBoolean, 'true or false'),
+    },
+  };
+}
+
+/**
+ * Reads `<base>.json` and `<base>.bin` as writeReplayVectors in runtime/artifacts.ts writes them. A `base` that ends
+ * in `.json` or `.bin` names the same pair.
+ */
 export function readReplayVectors(base: string, dims: number): ReplayEntry[] {
-  const indexFile = `${base}.json`;
-  const binaryFile = `${base}.bin`;
+  const { indexFile, binaryFile } = replayVectorFiles(base);
   for (const file of [indexFile, binaryFile]) {
     if (!fs.existsSync(file)) {
-      throw new Error(`replay vectors file '${file}' not found; run the training pipeline first (npm run pipeline)`);
+      throw new Error(
+        `replay vectors file '${file}' not found (looked for ${indexFile} and ${binaryFile}); ` +
+        'run the training pipeline first (npm run pipeline) or pass the path of an existing pair',
+      );
     }
   }
-  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { dims: number; entries: { file: string; set: string; label: number }[] };
+  const index = parseReplayIndex(indexFile);
   if (index.dims !== dims) {
     throw new Error(`${indexFile} contains ${index.dims}-value vectors but the weights expect ${dims}; use the vectors written with these weights`);
   }
+  const entries = index.entries.map((value, row) => parseReplayEntry(indexFile, value, row));
   const bytes = fs.readFileSync(binaryFile);
-  if (bytes.length !== index.entries.length * dims) {
-    throw new Error(`${binaryFile} has ${bytes.length} bytes, expected ${index.entries.length} vectors of ${dims}`);
+  if (bytes.length !== entries.length * dims) {
+    throw new Error(`${binaryFile} has ${bytes.length} bytes, expected ${entries.length} vectors of ${dims}`);
   }
   const all = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  return index.entries.map((entry, row) => ({ ...entry, vector: all.slice(row * dims, (row + 1) * dims) }));
+  return entries.map((entry) => ({ ...entry, vector: all.slice(entry.row * dims, (entry.row + 1) * dims) }));
+}
+
+function describeOutcome(outcome: IntClassification): string {
+  const flag = outcome.unknown ? 'unknown' : 'accepted';
+  return `class ${outcome.classIndex}, score ${outcome.score}, second score ${outcome.secondScore}, ${flag}`;
+}
+
+/**
+ * Throws unless each `golden[i]`, from classifyInt with the loaded weights, equals the outcome recorded for
+ * `entries[i]`. A mismatch means the vectors were written for other weights or another threshold.
+ */
+export function checkRecordedOutcomes(entries: readonly ReplayEntry[], golden: readonly IntClassification[], indexFile: string, weightsFile: string): void {
+  const mismatches = entries
+    .map((entry, i) => ({ entry, actual: golden[i] }))
+    .filter(({ entry, actual }) =>
+      entry.expected.classIndex !== actual.classIndex ||
+      entry.expected.score !== actual.score ||
+      entry.expected.secondScore !== actual.secondScore ||
+      entry.expected.unknown !== actual.unknown);
+  if (mismatches.length === 0) {
+    return;
+  }
+  const { entry, actual } = mismatches[0];
+  throw new Error(
+    `${indexFile} was written for other weights than ${weightsFile}: ${mismatches.length} of ${entries.length} checked entries disagree. ` +
+    `Entry ${entry.row} (${entry.file}) expects ${describeOutcome(entry.expected)}, but the weights give ${describeOutcome(actual)}. ` +
+    'Pass the --weights that the vectors were written with, or the matching --vectors.',
+  );
 }
 
 export interface FaceOutcome {
@@ -103,6 +192,15 @@ export function icarusFaces(model: IntModel, top: ModuleIR, entries: readonly Re
   }
 }
 
+/** Parses the value of a command-line option that must be a positive whole number. */
+function parsePositiveInteger(option: string, value: string): number {
+  const parsed = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new Error(`${option} must be a positive whole number, got '${value}'`);
+  }
+  return parsed;
+}
+
 const help = `Usage: npm run faces -- [options]
 
 Runs every replayed int8 embedding through the integer golden model and the
@@ -112,11 +210,13 @@ prints the accuracy and the open-set figures.
 
 Options:
   --weights FILE   trained weights (default: generated/lfw/weights.json)
-  --vectors BASE   replay vectors BASE.json and BASE.bin
+  --vectors BASE   replay vectors BASE.json and BASE.bin, written for the
+                   same weights; BASE may end in .json or .bin
                    (default: generated/lfw/test-set)
   --sets LIST      comma-separated sets to run: test, stranger-evaluation
                    (default: both)
-  --lanes N        multiply-accumulate lanes of the design (default 8)
+  --lanes N        multiply-accumulate lanes of the design, a divisor of
+                   the embedding length (default 8)
   --storage KIND   rom or ram (default ram)
   --limit N        only the first N faces of each set
   --icarus         also run Icarus Verilog on the emitted RTL
@@ -140,29 +240,32 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  const lanes = Number(values.lanes);
+  const lanes = parsePositiveInteger('--lanes', values.lanes);
   const storage = values.storage as 'rom' | 'ram';
   if (storage !== 'rom' && storage !== 'ram') {
     throw new Error(`--storage must be rom or ram, got '${values.storage}'`);
   }
-  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  const limit = values.limit === undefined ? Infinity : parsePositiveInteger('--limit', values.limit);
   const sets = values.sets.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
   const started = performance.now();
   const model = loadIntModel(values.weights);
-  const top = faceSvm(model, { lanes, storage }).elaborate();
+  const { indexFile } = replayVectorFiles(values.vectors);
   const all = readReplayVectors(values.vectors, model.dims);
   const entries: ReplayEntry[] = [];
   for (const set of sets) {
     const members = all.filter((e) => e.set === set);
     if (members.length === 0) {
-      throw new Error(`no vectors of set '${set}' in ${values.vectors}.json; sets there: ${[...new Set(all.map((e) => e.set))].join(', ')}`);
+      throw new Error(`no vectors of set '${set}' in ${indexFile}; sets there: ${[...new Set(all.map((e) => e.set))].join(', ')}`);
     }
     entries.push(...members.slice(0, limit));
   }
+  const golden = entries.map((e) => classifyInt(model, e.vector));
+  checkRecordedOutcomes(entries, golden, indexFile, values.weights);
+
+  const top = faceSvm(model, { lanes, storage }).elaborate();
   console.log(`face classifier: C=${model.classes.length}, D=${model.dims}, LANES=${lanes}, storage ${storage}, rule ${model.rule}, threshold ${model.threshold}`);
 
-  const golden = entries.map((e) => classifyInt(model, e.vector));
   const simulated = simulateFaces(model, top, entries, lanes, storage);
   const icarus = values.icarus ? icarusFaces(model, top, entries, lanes, storage) : undefined;
   const cycles = (simulated[0] as { cycles?: number } | undefined)?.cycles;
