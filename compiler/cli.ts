@@ -3,11 +3,13 @@
 // a mistake in how hdlc was called.
 
 import { parseArgs } from 'node:util';
+import path from 'node:path';
 import { HdlError, HdlErrors } from './errors.ts';
 import { buildOutputs, loadDesign, UsageError, writeOutputs } from './build.ts';
 import { runSim, simHelp } from './sim-command.ts';
 import { fuzzHelp, runFuzzCommand } from '../sim/fuzz/command.ts';
 import { runSynth, synthHelp } from './synth/command.ts';
+import { isInternal } from '../dsl/source-location.ts';
 
 interface Command {
   readonly summary: string;
@@ -80,13 +82,17 @@ Run 'hdlc <command> --help' for a command's options.`;
 }
 
 // Errors whose message already gives a user all they need, so no source frame is added.
-const cleanErrors = new Set(['CommandFailedError', 'ToolMissingError', 'ToolFailedError', 'StimulusError', 'VcdParseError', 'SimError']);
+const cleanErrors = new Set(['CommandFailedError', 'ToolMissingError', 'ToolFailedError', 'StimulusError', 'VcdParseError', 'SimError', 'WeightsFileError']);
 
-/** Returns where a non-hdlc exception came from in the user's code, as file:line. */
+/** Returns where a non-hdlc exception came from in the user's code, as file:line, or '' when hdlc itself raised it. */
 function userFrame(error: Error): string {
-  const frame = (error.stack ?? '').split('\n').find((line) => /\.(ts|js):\d+/.test(line) && !line.includes('node_modules'));
-  const match = frame ? /([^\s(]+\.(?:ts|js)):(\d+)/.exec(frame) : null;
-  return match ? ` (at ${match[1].replace(/^file:\/\//, '')}:${match[2]})` : '';
+  for (const line of (error.stack ?? '').split('\n')) {
+    const match = /([^\s(]+\.(?:ts|js)):(\d+)/.exec(line);
+    if (match === null) continue;
+    const file = match[1].replace(/^file:\/\//, '');
+    if (!isInternal(file)) return ` (at ${path.relative(process.cwd(), file) || file}:${match[2]})`;
+  }
+  return '';
 }
 
 export async function main(argv: string[]): Promise<number> {

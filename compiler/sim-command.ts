@@ -21,8 +21,13 @@ from a vectors file, or are random (reset inputs pulsed now and then, always
 in cycle 0). The clock is driven by the simulator.
 
 Options:
-  --vectors FILE     per-cycle input values: a table with a header line of
-                     input names, or a .json array of objects (see docs)
+  --vectors FILE     per-cycle input values. A table: the first line names
+                     the inputs, each later line gives one cycle's values
+                     (decimal, negative for signed inputs, or hex with 0x;
+                     '#' starts a comment). Or a .json array with one
+                     object per cycle, {"input": value}, values as numbers
+                     or as decimal or 0x strings. An input left out of a
+                     cycle keeps its value from the cycle before.
   --cycles N         cycles to run (default: the vectors' length, or 100);
                      with vectors, the last values are held past their end
   --seed S           seed of the random stimulus (default 1)

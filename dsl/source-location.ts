@@ -13,13 +13,15 @@ const internalDirs = [
   path.join(projectRoot, 'dsl') + path.sep,
   path.join(projectRoot, 'compiler') + path.sep,
   path.join(projectRoot, 'sim') + path.sep,
+  path.join(projectRoot, 'runtime') + path.sep,
   path.join(projectRoot, 'bin') + path.sep,
 ];
 const libraryDir = path.join(projectRoot, 'dsl', 'lib') + path.sep;
 
 const framePattern = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/;
 
-function isInternal(file: string): boolean {
+/** True for a file of hdlc itself (or of Node.js or a package), false for user code and the component library. */
+export function isInternal(file: string): boolean {
   if (file.startsWith('node:') || file.includes(`${path.sep}node_modules${path.sep}`)) {
     return true;
   }

@@ -3,10 +3,11 @@
 
 import { HdlError } from '../compiler/errors.ts';
 import { toBits, typeName, type ConstExpr, type SourceLoc, type Type } from '../compiler/ir.ts';
+import { callerLoc } from './source-location.ts';
 
 function checkWidth(width: number, what: string): void {
   if (!Number.isInteger(width) || width < 1) {
-    throw new HdlError('USAGE', `${what} width must be a whole number of bits, 1 or more; got ${width}`);
+    throw new HdlError('USAGE', `${what} width must be a whole number of bits, 1 or more; got ${width}`, callerLoc());
   }
 }
 

@@ -84,7 +84,7 @@ const isInteger = (value: unknown): value is number => typeof value === 'number'
 /** Checks a parsed weights file and builds the model; throws an Error naming the first invalid field. */
 export function parseIntModel(json: unknown, source = 'weights JSON'): IntModel {
   const fail = (message: string): never => {
-    throw new Error(`invalid ${source}: ${message}`);
+    throw new WeightsFileError(`invalid ${source}: ${message}`);
   };
   if (typeof json !== 'object' || json === null) fail('not a JSON object');
   const data = json as Record<string, unknown>;
@@ -151,19 +151,24 @@ export function parseIntModel(json: unknown, source = 'weights JSON'): IntModel 
   };
 }
 
+/** A weights file that cannot be read or does not hold a valid model; the message names the file and the fault. */
+export class WeightsFileError extends Error {
+  override readonly name = 'WeightsFileError';
+}
+
 /** Reads and checks a weights file written by the pipeline. */
 export function loadIntModel(path: string): IntModel {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read the weights file ${path}: ${(error as Error).message}`);
+    throw new WeightsFileError(`cannot read the weights file ${path}: ${(error as Error).message}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`invalid weights file ${path}: ${(error as Error).message}`);
+    throw new WeightsFileError(`invalid weights file ${path}: ${(error as Error).message}`);
   }
   return parseIntModel(json, `weights file ${path}`);
 }

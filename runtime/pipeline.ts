@@ -30,7 +30,15 @@ const atLeastTwo = (value: string): number => {
 const fraction = (value: string): number => {
   const parsed = Number(value);
   if (!(parsed > 0 && parsed < 1)) {
-    throw new InvalidArgumentError(`expected a number between 0 and 1, got "${value}"`);
+    throw new InvalidArgumentError(`expected a number above 0 and below 1, got "${value}"`);
+  }
+  return parsed;
+};
+
+const share = (value: string): number => {
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed < 1)) {
+    throw new InvalidArgumentError(`expected a number from 0 up to but not including 1, got "${value}"`);
   }
   return parsed;
 };
@@ -59,7 +67,7 @@ const program = new Command()
   .option('--test-fraction <x>', 'share of each person\'s images kept for the test set', fraction, 0.2)
   .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C (at least 2)', atLeastTwo, 5)
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
-  .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept', fraction, 0.01)
+  .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept (0 accepts none)', share, 0.01)
   .option('--no-stranger-negatives', 'do not train the SVMs with a quarter of the stranger people as negatives (then the whole non-evaluation half calibrates)')
   .addOption(
     new Option('--network <name>', 'descriptor network; human descriptors are projected to 128 dimensions by PCA')
@@ -71,7 +79,7 @@ const program = new Command()
   .addOption(
     new Option('--stage <stage>', 'stop after this stage').choices(['embed', 'all']).default('all'),
   )
-  .showHelpAfterError();
+  .showHelpAfterError('(run with --help for every option)');
 
 program.parse();
 const options = program.opts<{

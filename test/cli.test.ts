@@ -63,6 +63,18 @@ describe('hdlc command line', () => {
     expect(fs.existsSync(dir)).to.equal(false);
   });
 
+  it('bad parameter value names the design line', () => {
+    const result = hdlc(['build', 'designs/examples/counter.ts', '--param', 'width=0', '-o', tempDir('cli-width')]);
+    expect(result.status).to.equal(1);
+    expect(result.stderr.trim()).to.equal('designs/examples/counter.ts:10: error[USAGE]: UInt width must be a whole number of bits, 1 or more; got 0');
+  });
+
+  it('missing weights file is one clean line', () => {
+    const result = hdlc(['build', 'designs/face-svm.ts', '--weights', '/nonexistent/weights.json', '-o', tempDir('cli-weights')]);
+    expect(result.status).to.equal(1);
+    expect(result.stderr.trim()).to.match(/^hdlc: cannot read the weights file \/nonexistent\/weights\.json: ENOENT[^\n]*'\/nonexistent\/weights\.json'$/);
+  });
+
   it('unknown parameter is a usage error', () => {
     const result = hdlc(['build', 'designs/examples/counter.ts', '--param', 'widht=3']);
     expect(result.status).to.equal(2);
