@@ -16,6 +16,9 @@ export interface RgbImage {
 
 /** Decodes image bytes to RGB; throws when no decoder accepts them, and the caller reports the file name. */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
+  if (bytes.length === 0) {
+    throw new Error('the file is empty');
+  }
   if (isPgm(bytes)) {
     return decodePgm(bytes);
   }

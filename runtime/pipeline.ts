@@ -51,6 +51,15 @@ const nonNegativeInteger = (value: string): number => {
   return parsed;
 };
 
+const seedValue = (value: string): number => {
+  const parsed = nonNegativeInteger(value);
+  // The generators take 32-bit seeds, so larger values would repeat smaller ones.
+  if (parsed > 0xffff_ffff) {
+    throw new InvalidArgumentError(`expected a seed from 0 to 4294967295, got "${value}"`);
+  }
+  return parsed;
+};
+
 const program = new Command()
   .name('npm run pipeline --')
   .description('Train the INT8 one-vs-rest linear SVM face classifier and write its weights and report.')
@@ -63,7 +72,7 @@ const program = new Command()
       .argParser(positiveInteger)
       .default(availableParallelism(), 'the number of cores'),
   )
-  .option('--seed <n>', 'seed of the train/test split, the stranger halves, the folds', nonNegativeInteger, 42)
+  .option('--seed <n>', 'seed of the train/test split, the stranger halves, the folds (0 to 4294967295)', seedValue, 42)
   .option('--test-fraction <x>', 'share of each person\'s images kept for the test set', fraction, 0.2)
   .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C (at least 2)', atLeastTwo, 5)
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)

@@ -11,7 +11,7 @@
  */
 
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProvenance } from './artifacts.ts';
 import { SvmTrainer, withNegatives } from './cross-validation.ts';
@@ -109,6 +109,9 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   const faces = listDataset(options.facesDir, options.minImages);
   const allStrangers = listDataset(options.strangersDir, 1);
   const strangers = limitPeople(allStrangers, options.maxStrangerPeople, options.seed);
+  if (resolve(options.facesDir) === resolve(options.strangersDir)) {
+    throw new Error(`--faces and --strangers name the same folder, ${options.facesDir}; strangers must be people outside the known set`);
+  }
   if (faces.identities.length < 2) {
     throw new Error(`${options.facesDir} has ${faces.identities.length} people with at least ${options.minImages} images; at least 2 are needed`);
   }
@@ -167,7 +170,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   cache.writeIndex(embedded.hashes, newTiming);
   const embeddingTiming = newTiming ?? cache.readTiming();
   cache.close();
-  log(`embedded ${embedded.computed} images, ${embedded.fromCache} from the cache, ${embedded.skipped.length} skipped`);
+  log(`embedded ${embedded.succeeded} images, ${embedded.fromCache} from the cache, ${embedded.skipped.length} skipped`);
   endStage('embed');
   if (options.stage === 'embed') return;
 
@@ -458,7 +461,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
           evaluation: { people: evaluationPeople.length, images: evaluationStrangers.length },
         },
       },
-      embedding: { ...cacheKey, dims: cacheKey.dims, timing: embeddingTiming, computedThisRun: embedded.computed, fromCache: embedded.fromCache },
+      embedding: { ...cacheKey, dims: cacheKey.dims, timing: embeddingTiming, computedThisRun: embedded.succeeded, fromCache: embedded.fromCache },
       variants,
       quantizationVariants: quantizationResults,
       dimsVariants: dimsResults,

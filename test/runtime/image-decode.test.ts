@@ -28,6 +28,16 @@ describe('decodeImage', () => {
     expect(error).to.be.instanceOf(Error);
   });
 
+  it('names an empty file as empty', async () => {
+    let error: Error | undefined;
+    try {
+      await decodeImage(new Uint8Array(0));
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error?.message).to.equal('the file is empty');
+  });
+
   it('sends PGM to the PGM reader', async () => {
     const image = await decodeImage(ascii('P2 2 1 255 0 255'));
     expect(Array.from(image.data)).to.deep.equal([0, 0, 0, 255, 255, 255]);

@@ -113,6 +113,14 @@ describe('pipeline on an LFW slice', function () {
     expect(message).to.match(/--strangers .* has 3 people with images; at least 4 are needed \(2 with --no-stranger-negatives\)/);
   });
 
+  it('rejects one folder as faces and strangers', async () => {
+    let message = '';
+    await runPipeline({ ...options, strangersDir: options.facesDir, outDir: join(out, 'same') }).catch((error: Error) => {
+      message = error.message;
+    });
+    expect(message).to.match(/--faces and --strangers name the same folder/);
+  });
+
   it('command rejects a single fold', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/pipeline.ts', '--faces', FACES, '--strangers', STRANGERS, '--folds', '1'], { encoding: 'utf8' });
     expect(result.status).to.equal(1);
