@@ -163,7 +163,8 @@ export class Simulator {
       const steps = runUntil(slot, Number(target), maxSteps);
       this.dirty = false;
       if (steps < 0) {
-        this.cycleCount += Math.max(0, maxSteps);
+        // The loop stops at the first step count at or past maxSteps, having applied that many edges.
+        this.cycleCount += Math.max(0, Math.ceil(maxSteps));
         throw new SimError(`'${name}' did not become ${value} within ${maxSteps} cycles (at cycle ${this.cycleCount})`);
       }
       this.cycleCount += steps;

@@ -370,6 +370,11 @@ describe('compiled simulator against the interpreter', () => {
     stepOneByOne(4);
     compare('disabled');
     expect(() => fast.stepUntil('count', 1, Number.NaN)).to.throw(/NaN/);
+
+    // A fractional limit times out after the next whole cycle, as in the one-cycle loop.
+    expect(() => fast.stepUntil('count', 7, 2.5)).to.throw(/did not become 7 within 2.5 cycles/);
+    expect(() => reference.stepUntil('count', 7, 2.5)).to.throw(/did not become 7 within 2.5 cycles/);
+    compare('after a fractional limit');
   });
 
   it('rejects an unknown back end', () => {
