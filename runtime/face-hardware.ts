@@ -63,11 +63,11 @@ export function classifyOnHardware(sim: Simulator, x: Int8Array, options: DriveO
   for (let startIndex = 0; startIndex < x.length; startIndex += lanes) {
     sim.set('x_valid', 1);
     sim.setBits('x_data', packLanes(x, startIndex, lanes));
-    sim.stepUntil('x_ready', 1, timeout - (sim.cycle - start));
+    sim.stepUntil('x_ready', 1, Math.max(0, timeout - (sim.cycle - start)));
     sim.step();
   }
   sim.set('x_valid', 0);
-  sim.stepUntil('result_valid', 1, timeout - (sim.cycle - start));
+  sim.stepUntil('result_valid', 1, Math.max(0, timeout - (sim.cycle - start)));
   const cycles = sim.cycle - start;
   for (let i = 0; i < (options.stallCycles ?? 0); i++) {
     sim.step();

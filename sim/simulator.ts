@@ -148,23 +148,25 @@ export class Simulator {
   /**
    * Steps the clock until signal `name` reads `value` (checked before each
    * step, so 0 steps when it already does) and returns the number of steps.
-   * Throws after `maxSteps` steps without a match. It does what a loop of
-   * get() and step() does, with less work per cycle.
+   * Throws after `maxSteps` steps without a match; `maxSteps` is a whole
+   * number of at least 0, or Infinity. `value` must lie in the signal's range,
+   * as for set(). It does what a loop of get() and step() does, with less
+   * work per cycle.
    */
   stepUntil(name: string, value: bigint | number, maxSteps: number): number {
     const slot = this.slotOfName(name);
     const signal = this.netlist.signals[slot];
-    const target = toBits(BigInt(value), signal.type.width);
-    if (Number.isNaN(maxSteps)) {
-      throw new SimError(`maxSteps of stepUntil('${name}') is NaN: expected a number of cycles`);
+    const what = `stepUntil('${name}')`;
+    const target = patternOf(what, signal.type, toBigInt(what, value));
+    if (!(Number.isSafeInteger(maxSteps) && maxSteps >= 0) && maxSteps !== Infinity) {
+      throw new SimError(`maxSteps ${maxSteps} of stepUntil('${name}') is invalid: expected a whole number of cycles, 0 or more, or Infinity`);
     }
     const runUntil = this.loops.runUntil;
     if (runUntil !== undefined && signal.type.width <= 32 && this.runsUnobserved()) {
       const steps = runUntil(slot, Number(target), maxSteps);
       this.dirty = false;
       if (steps < 0) {
-        // The loop stops at the first step count at or past maxSteps, having applied that many edges.
-        this.cycleCount += Math.max(0, Math.ceil(maxSteps));
+        this.cycleCount += maxSteps;
         throw new SimError(`'${name}' did not become ${value} within ${maxSteps} cycles (at cycle ${this.cycleCount})`);
       }
       this.cycleCount += steps;

@@ -369,12 +369,14 @@ describe('compiled simulator against the interpreter', () => {
     fast.step(4);
     stepOneByOne(4);
     compare('disabled');
-    expect(() => fast.stepUntil('count', 1, Number.NaN)).to.throw(/NaN/);
-
-    // A fractional limit times out after the next whole cycle, as in the one-cycle loop.
-    expect(() => fast.stepUntil('count', 7, 2.5)).to.throw(/did not become 7 within 2.5 cycles/);
-    expect(() => reference.stepUntil('count', 7, 2.5)).to.throw(/did not become 7 within 2.5 cycles/);
-    compare('after a fractional limit');
+    for (const sim of [fast, reference]) {
+      expect(() => sim.stepUntil('count', 1, Number.NaN)).to.throw(/maxSteps NaN of stepUntil\('count'\) is invalid/);
+      expect(() => sim.stepUntil('count', 7, 2.5)).to.throw(/maxSteps 2.5 of stepUntil\('count'\) is invalid/);
+      expect(() => sim.stepUntil('count', 7, -1)).to.throw(/maxSteps -1 of stepUntil\('count'\) is invalid/);
+      expect(() => sim.stepUntil('count', 256, 5)).to.throw(/value 256 for stepUntil\('count'\) is out of range: UInt\(8\) values are 0 to 255/);
+      expect(() => sim.stepUntil('count', 1.5, 5)).to.throw(/value 1.5 for stepUntil\('count'\) is not an integer/);
+    }
+    compare('after rejected calls');
   });
 
   it('rejects an unknown back end', () => {
