@@ -1,5 +1,5 @@
 // The mid-sized fuzz design workload: one design from the fuzzer's generator
-// with up to 150 nodes (the fuzzer's default is 28), driven with its random
+// with up to FUZZ_MAX_NODES nodes (the fuzzer's default is 28), driven with its random
 // stimulus, repeated as often as a run needs. Every cycle sets every input
 // and reads every output, as the cross-check does. The TypeScript back ends
 // and the Verilator harness fold the outputs into one checksum, which must

@@ -177,7 +177,8 @@ function summarizeProfile(result: CpuProfile, top: number): ProfileSummary {
       generated += result.timeDeltas[i];
     }
     const file = frame.url.replace(/^file:\/\/.*?\/(?=(?:sim|runtime|bench|compiler|designs)\/)/, '');
-    const key = frame.url ? `${frame.functionName || '(anonymous)'} (${file}:${frame.lineNumber + 1})` : frame.functionName || '(anonymous)';
+    // Line numbers are left out: for modules that tsx compiles, the profile gives line 1.
+    const key = frame.url ? `${frame.functionName || '(anonymous)'} (${file})` : frame.functionName || '(anonymous)';
     selfTime.set(key, (selfTime.get(key) ?? 0) + result.timeDeltas[i]);
     total += result.timeDeltas[i];
   });
@@ -273,7 +274,7 @@ async function main(): Promise<void> {
   const report = [
     '# Simulation benchmark',
     '',
-    `Written by \`npm run bench\` (bench/run.ts) on ${started.toISOString()}; ${rounds} rounds, each running every simulator once.`,
+    `Written by \`npm run bench\` (bench/run.ts) on ${started.toISOString()}; ${rounds} ${rounds === 1 ? 'round' : 'rounds'}, each running every simulator once.`,
     'Cycles per second are simulated clock cycles per second of wall time, median over the rounds. The TypeScript',
     'times exclude building the simulator and the Verilator times are measured inside the C++ harness; the Icarus',
     'times are whole `vvp` runs, start-up included. Build and compile times are listed apart: the first build of a',
