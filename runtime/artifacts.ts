@@ -1,11 +1,12 @@
 /**
- * Files the hardware side reads: the integer model's weights JSON and the INT8 vectors to replay through it.
- * Both are written with a fixed key order and no timestamps, so equal inputs give byte-identical files.
+ * Files the hardware side reads: the integer model's weights JSON and the INT8 vectors to replay through it, with
+ * the reader of the vectors. Both are written with a fixed key order and no timestamps, so equal inputs give
+ * byte-identical files.
  */
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-import { classifyInt, INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel } from './integer-model.ts';
+import { classifyInt, INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntClassification, type IntModel } from './integer-model.ts';
 
 /** Facts about how the model was made, stored next to the weights. */
 export interface ModelProvenance {
@@ -94,4 +95,93 @@ export function writeReplayVectors(base: string, model: IntModel, vectors: reado
   entries.forEach((entry, i) => lines.push(`    ${JSON.stringify(entry)}${i + 1 < entries.length ? ',' : ''}`));
   lines.push('  ]', '}');
   writeFileSync(`${base}.json`, lines.join('\n') + '\n');
+}
+
+export interface ReplayEntry {
+  /** Row of the entry in the index and binary files. */
+  readonly row: number;
+  readonly file: string;
+  readonly set: string;
+  readonly label: number;
+  /** Outcome of classifyInt for this vector with the weights that the files were written with. */
+  readonly expected: IntClassification;
+  readonly vector: Int8Array;
+}
+
+/** Returns the index and binary file of the replay vectors at `base`, which may already end in `.json` or `.bin`. */
+export function replayVectorFiles(base: string): { indexFile: string; binaryFile: string } {
+  const stem = base.replace(/\.(json|bin)$/, '');
+  return { indexFile: `${stem}.json`, binaryFile: `${stem}.bin` };
+}
+
+const rewriteHint = 'rerun the training pipeline (npm run pipeline) to rewrite it';
+
+function parseReplayIndex(indexFile: string): { dims: number; entries: unknown[] } {
+  let index: unknown;
+  try {
+    index = JSON.parse(readFileSync(indexFile, 'utf8'));
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new Error(`${indexFile} is not valid JSON (${error.message}); ${rewriteHint}`);
+    }
+    throw error;
+  }
+  const fields = (typeof index === 'object' && index !== null ? index : {}) as Record<string, unknown>;
+  if (!Number.isSafeInteger(fields.dims) || !Array.isArray(fields.entries)) {
+    throw new Error(`${indexFile} is missing an integer 'dims' or an 'entries' array; ${rewriteHint}`);
+  }
+  return { dims: fields.dims as number, entries: fields.entries };
+}
+
+/** Checks the fields of one index entry. The vector itself comes from the binary file. */
+function parseReplayEntry(indexFile: string, value: unknown, row: number): Omit<ReplayEntry, 'vector'> {
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const field = <T>(name: string, valid: (v: unknown) => boolean, kind: string): T => {
+    if (!valid(entry[name])) {
+      const found = entry[name] === undefined ? `no ${name}` : `${name} ${JSON.stringify(entry[name])}`;
+      throw new Error(`${indexFile} entry ${row} has ${found}, expected ${kind}; ${rewriteHint}`);
+    }
+    return entry[name] as T;
+  };
+  const isString = (v: unknown) => typeof v === 'string';
+  const isBoolean = (v: unknown) => typeof v === 'boolean';
+  return {
+    row,
+    file: field<string>('file', isString, 'a string'),
+    set: field<string>('set', isString, 'a string'),
+    label: field<number>('label', Number.isSafeInteger, 'an integer'),
+    expected: {
+      classIndex: field<number>('classIndex', Number.isSafeInteger, 'an integer'),
+      score: BigInt(field<number>('score', Number.isSafeInteger, 'an integer')),
+      secondScore: BigInt(field<number>('secondScore', Number.isSafeInteger, 'an integer')),
+      unknown: field<boolean>('unknown', isBoolean, 'true or false'),
+    },
+  };
+}
+
+/**
+ * Reads `<base>.json` and `<base>.bin` as writeReplayVectors writes them. A `base` that ends
+ * in `.json` or `.bin` names the same pair.
+ */
+export function readReplayVectors(base: string, dims: number): ReplayEntry[] {
+  const { indexFile, binaryFile } = replayVectorFiles(base);
+  for (const file of [indexFile, binaryFile]) {
+    if (!existsSync(file)) {
+      throw new Error(
+        `replay vectors file '${file}' not found (looked for ${indexFile} and ${binaryFile}); ` +
+        'run the training pipeline first (npm run pipeline) or pass the path of an existing pair',
+      );
+    }
+  }
+  const index = parseReplayIndex(indexFile);
+  if (index.dims !== dims) {
+    throw new Error(`${indexFile} contains ${index.dims}-value vectors but the weights expect ${dims}; use the vectors written with these weights`);
+  }
+  const entries = index.entries.map((value, row) => parseReplayEntry(indexFile, value, row));
+  const bytes = readFileSync(binaryFile);
+  if (bytes.length !== entries.length * dims) {
+    throw new Error(`${binaryFile} has ${bytes.length} bytes, expected ${entries.length} vectors of ${dims}`);
+  }
+  const all = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  return entries.map((entry) => ({ ...entry, vector: all.slice(entry.row * dims, (entry.row + 1) * dims) }));
 }

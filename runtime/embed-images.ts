@@ -72,7 +72,6 @@ export async function embedImages(
   if (pending.length === 0) {
     return { embeddings, hashes, skipped, fromCache: embeddings.size, computed: 0, succeeded: 0, computeSeconds: 0 };
   }
-  const unreadable = skipped.length;
 
   const fromCache = embeddings.size;
   const started = performance.now();
@@ -91,6 +90,7 @@ export async function embedImages(
   bar.start(pending.length, 0, { rate: '0.00' });
 
   let done = 0;
+  let succeeded = 0;
   const expectedBackend = cache.key.backend;
   try {
     await Promise.all(
@@ -102,6 +102,7 @@ export async function embedImages(
           }
           cache.put(hash, result.embedding);
           embeddings.set(file.name, result.embedding);
+          succeeded++;
         } else {
           if (result.stage === 'no-face') cache.putNoFace(hash);
           const reason = `${result.stage === 'no-face' ? 'embed' : result.stage} failed: ${result.message}`.slice(0, MAX_REASON_LENGTH);
@@ -118,8 +119,5 @@ export async function embedImages(
     await pool.destroy();
   }
 
-  const failed = skipped.length - unreadable;
-  return {
-    embeddings, hashes, skipped, fromCache, computed: pending.length, succeeded: pending.length - failed, computeSeconds: (performance.now() - started) / 1000,
-  };
+  return { embeddings, hashes, skipped, fromCache, computed: pending.length, succeeded, computeSeconds: (performance.now() - started) / 1000 };
 }

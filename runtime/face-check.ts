@@ -12,98 +12,10 @@ import { SingleBar, Presets } from 'cli-progress';
 import { faceSvm } from '../designs/face-svm.ts';
 import type { ModuleIR } from '../compiler/ir.ts';
 import { Simulator } from '../sim/simulator.ts';
+import { readReplayVectors, replayVectorFiles, type ReplayEntry } from './artifacts.ts';
 import { classifyInt, loadIntModel, type IntClassification, type IntModel } from './integer-model.ts';
 import { classifyOnHardware, loadWeights, resetDesign } from './face-hardware.ts';
 import { classifyInIcarus, writeFaceDesign } from './face-icarus.ts';
-
-export interface ReplayEntry {
-  /** Row of the entry in the index and binary files. */
-  readonly row: number;
-  readonly file: string;
-  readonly set: string;
-  readonly label: number;
-  /** Outcome of classifyInt for this vector with the weights that the files were written with. */
-  readonly expected: IntClassification;
-  readonly vector: Int8Array;
-}
-
-/** Returns the index and binary file of the replay vectors at `base`, which may already end in `.json` or `.bin`. */
-export function replayVectorFiles(base: string): { indexFile: string; binaryFile: string } {
-  const stem = base.replace(/\.(json|bin)$/, '');
-  return { indexFile: `${stem}.json`, binaryFile: `${stem}.bin` };
-}
-
-const rewriteHint = 'rerun the training pipeline (npm run pipeline) to rewrite it';
-
-function parseReplayIndex(indexFile: string): { dims: number; entries: unknown[] } {
-  let index: unknown;
-  try {
-    index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
-  } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new Error(`${indexFile} is not valid JSON (${error.message}); ${rewriteHint}`);
-    }
-    throw error;
-  }
-  const fields = (typeof index === 'object' && index !== null ? index : {}) as Record<string, unknown>;
-  if (!Number.isSafeInteger(fields.dims) || !Array.isArray(fields.entries)) {
-    throw new Error(`${indexFile} is missing an integer 'dims' or an 'entries' array; ${rewriteHint}`);
-  }
-  return { dims: fields.dims as number, entries: fields.entries };
-}
-
-/** Checks the fields of one index entry. The vector itself comes from the binary file. */
-function parseReplayEntry(indexFile: string, value: unknown, row: number): Omit<ReplayEntry, 'vector'> {
-  const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const field = <T>(name: string, valid: (v: unknown) => boolean, kind: string): T => {
-    if (!valid(entry[name])) {
-      const found = entry[name] === undefined ? `no ${name}` : `${name} ${JSON.stringify(entry[name])}`;
-      throw new Error(`${indexFile} entry ${row} has ${found}, expected ${kind}; ${rewriteHint}`);
-    }
-    return entry[name] as T;
-  };
-  const isString = (v: unknown) => typeof v === 'string';
-  const isBoolean = (v: unknown) => typeof v === 'boolean';
-  return {
-    row,
-    file: field<string>('file', isString, 'a string'),
-    set: field<string>('set', isString, 'a string'),
-    label: field<number>('label', Number.isSafeInteger, 'an integer'),
-    expected: {
-      classIndex: field<number>('classIndex', Number.isSafeInteger, 'an integer'),
-      score: BigInt(field<number>('score', Number.isSafeInteger, 'an integer')),
-      secondScore: BigInt(field<number>('secondScore', Number.isSafeInteger, 'an integer')),
-      unknown: field<boolean>('unknown', isBoolean, 'true or false'),
-    },
-  };
-}
-
-/**
- * Reads `<base>.json` and `<base>.bin` as writeReplayVectors in runtime/artifacts.ts writes them. A `base` that ends
- * in `.json` or `.bin` names the same pair.
- */
-export function readReplayVectors(base: string, dims: number): ReplayEntry[] {
-  const { indexFile, binaryFile } = replayVectorFiles(base);
-  for (const file of [indexFile, binaryFile]) {
-    if (!fs.existsSync(file)) {
-      throw new Error(
-        `replay vectors file '${file}' not found (looked for ${indexFile} and ${binaryFile}); ` +
-        'run the training pipeline first (npm run pipeline) or pass the path of an existing pair',
-      );
-    }
-  }
-  const index = parseReplayIndex(indexFile);
-  if (index.dims !== dims) {
-    throw new Error(`${indexFile} contains ${index.dims}-value vectors but the weights expect ${dims}; use the vectors written with these weights`);
-  }
-  const entries = index.entries.map((value, row) => parseReplayEntry(indexFile, value, row));
-  const bytes = fs.readFileSync(binaryFile);
-  if (bytes.length !== entries.length * dims) {
-    throw new Error(`${binaryFile} has ${bytes.length} bytes, expected ${entries.length} vectors of ${dims}`);
-  }
-  const all = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  return entries.map((entry) => ({ ...entry, vector: all.slice(entry.row * dims, (entry.row + 1) * dims) }));
-}
 
 function describeOutcome(outcome: IntClassification): string {
   const flag = outcome.unknown ? 'unknown' : 'accepted';
@@ -111,8 +23,8 @@ function describeOutcome(outcome: IntClassification): string {
 }
 
 /**
- * Throws unless each `golden[i]`, from classifyInt with the loaded weights, equals the outcome recorded for
- * `entries[i]`. A mismatch means the vectors were written for other weights or another threshold.
+ * Checks that each `golden[i]`, from classifyInt with the loaded weights, equals the outcome recorded for
+ * `entries[i]`, and throws otherwise: a mismatch means the vectors were written for other weights or threshold.
  */
 export function checkRecordedOutcomes(entries: readonly ReplayEntry[], golden: readonly IntClassification[], indexFile: string, weightsFile: string): void {
   const mismatches = entries

@@ -225,18 +225,11 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '',
     '| D | variance kept | weight bytes | C | cross-validation | integer test accuracy | open set, rule score | open set, rule margin |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...report.dimsVariants.filter((v) => v.dims < integer.dims).map(
-      (v) =>
-        `| ${v.dims} | ${pct(v.explainedVariance)} | ${v.dims * report.data.faces.people} | ${v.C} | ${pct(v.cvAccuracy)} | ${pct(v.testAccuracy)} | ` +
-        `${openSetCell(v.openSet?.score)} | ${openSetCell(v.openSet?.margin)} |`,
-    ),
+    // The longer rows have no variance or cross-validation figure, which pct() prints as '–'.
+    ...report.dimsVariants.filter((v) => v.dims < integer.dims).map((v) => dimsRow(v, report.data.faces.people)),
     `| ${integer.dims} | 100.00 % | ${integer.dims * report.data.faces.people} | ${integer.C} | ${pct(chosenVariants.find((v) => v.kind === 'int8-embeddings')!.cvAccuracy)} | ${pct(integer.testAccuracy)} | ` +
       `${openSetCell(report.openSet.rules.find((r) => r.rule === 'score')?.evaluation)} | ${openSetCell(report.openSet.rules.find((r) => r.rule === 'margin')?.evaluation)} |`,
-    ...report.dimsVariants.filter((v) => v.dims > integer.dims).map(
-      (v) =>
-        `| ${v.dims} | – | ${v.dims * report.data.faces.people} | ${v.C} | – | ${pct(v.testAccuracy)} | ` +
-        `${openSetCell(v.openSet?.score)} | ${openSetCell(v.openSet?.margin)} |`,
-    ),
+    ...report.dimsVariants.filter((v) => v.dims > integer.dims).map((v) => dimsRow(v, report.data.faces.people)),
     '',
     ...networkComparison(outDir),
     '## Data',
@@ -277,6 +270,14 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '',
   );
   return lines.join('\n');
+}
+
+/** Formats one row of the descriptor-length table; `classes` sets the weight bytes. */
+function dimsRow(variant: VariantResult, classes: number): string {
+  return (
+    `| ${variant.dims} | ${pct(variant.explainedVariance)} | ${variant.dims * classes} | ${variant.C} | ${pct(variant.cvAccuracy)} | ` +
+    `${pct(variant.testAccuracy)} | ${openSetCell(variant.openSet?.score)} | ${openSetCell(variant.openSet?.margin)} |`
+  );
 }
 
 function openSetCell(rates: OpenSetRates | undefined): string {

@@ -104,6 +104,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   };
 
   const network = options.network ?? 'human';
+  const useNegatives = options.strangerNegatives ?? true;
 
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
@@ -116,11 +117,11 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     throw new Error(`${options.facesDir} has ${faces.identities.length} people with at least ${options.minImages} images; at least 2 are needed`);
   }
   // Halves for evaluation and calibration, and with negatives the calibration half halved again.
-  const strangerPeopleNeeded = (options.strangerNegatives ?? true) ? 4 : 2;
+  const strangerPeopleNeeded = useNegatives ? 4 : 2;
   if (strangers.identities.length < strangerPeopleNeeded) {
     throw new Error(
       `--strangers ${options.strangersDir} has ${strangers.identities.length} people with images; at least ${strangerPeopleNeeded} are needed` +
-        ((options.strangerNegatives ?? true) ? ' (2 with --no-stranger-negatives)' : ''),
+        (useNegatives ? ' (2 with --no-stranger-negatives)' : ''),
     );
   }
   // The output folder is made before the long stages, so a path that cannot be a folder fails at once.
@@ -187,7 +188,6 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   // Strangers: half the people for evaluation; of the other half, with negatives on, half train the SVMs as
   // negatives and half calibrate the threshold.
   const [calibrationHalf, evaluationPeople] = splitIdentitiesInHalf(strangers.identities, options.seed);
-  const useNegatives = options.strangerNegatives ?? true;
   const [negativePeople, calibrationPeople] = useNegatives ? splitIdentitiesInHalf(calibrationHalf, options.seed + 1) : [[], calibrationHalf];
   const strangerSamples = (people: readonly string[]): Sample[] => {
     const chosen = new Set(people);
@@ -248,10 +248,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
       const pca = raw[0]!.length > FACE_API_DIMS ? fitPca(split.train.map((row) => raw[row]!), FACE_API_DIMS) : undefined;
       const vectors = pca ? raw.map((vector) => projectPca(pca, vector)) : raw;
-      const negativeVectors = negativeStrangers.map((sample) => {
-        const vector = descriptorOf(sample.embedding, flip);
-        return pca ? projectPca(pca, vector) : vector;
-      });
+      const negativeVectors = negativeStrangers.map((sample) => featuresOf(sample.embedding, flip, pca));
       const descriptor = flip ? 'mean with mirror image' : 'plain';
 
       if (!options.weightsOnly) {
@@ -309,22 +306,21 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     // Shorter descriptors by PCA fitted on the training split, C chosen among the neighbours of the full-length C.
     const dimsResults: VariantResult[] = [];
     const neighbourGrid = C_GRID.filter((_, i) => Math.abs(i - C_GRID.indexOf(C as (typeof C_GRID)[number])) <= 1);
-    const strangerVectors = (samples: Sample[]): Float32Array[] =>
-      samples.map((sample) => {
-        const vector = descriptorOf(sample.embedding, flip);
-        return chosen.pca ? projectPca(chosen.pca, vector) : vector;
-      });
-    const calibrationVectors = strangerVectors(calibrationStrangers);
-    const evaluationVectors = strangerVectors(evaluationStrangers);
+    const calibrationVectors = calibrationStrangers.map((sample) => featuresOf(sample.embedding, flip, chosen.pca));
+    const evaluationVectors = evaluationStrangers.map((sample) => featuresOf(sample.embedding, flip, chosen.pca));
     /**
-     * Both rules' thresholds, calibrated on the calibration strangers, applied to the test faces and evaluation
-     * strangers. `strangerVector` gives a stranger's descriptor in the features of `model`.
+     * Applies both rules, each at its threshold calibrated on the calibration strangers, to the test faces and
+     * the evaluation strangers. `project` maps the strangers' vectors into the features of `model`.
      */
-    const openSetOf = (model: IntModel, codes: readonly Int8Array[], strangerVector: (sample: Sample, index: number, calibration: boolean) => Float32Array) => {
-      const score = (samples: Sample[], calibration: boolean) =>
-        quantizeAll(samples.map((sample, i) => strangerVector(sample, i, calibration)), MAIN_QUANTIZATION).map((code) => scoreSample(model, code, -1));
-      const calibration = score(calibrationStrangers, true);
-      const evaluation = score(evaluationStrangers, false);
+    const openSetOf = (
+      model: IntModel,
+      codes: readonly Int8Array[],
+      project: (vector: Float32Array) => Float32Array,
+      strangerVectors: { calibration: readonly Float32Array[]; evaluation: readonly Float32Array[] },
+    ) => {
+      const score = (vectors: readonly Float32Array[]) => quantizeAll(vectors.map(project), MAIN_QUANTIZATION).map((code) => scoreSample(model, code, -1));
+      const calibration = score(strangerVectors.calibration);
+      const evaluation = score(strangerVectors.evaluation);
       const test = split.test.map((row) => scoreSample(model, codes[row]!, labels[row]!));
       return (['score', 'margin'] as RejectionRule[]).map((rule) => openSetRates(test, evaluation, rule, calibrateThreshold(calibration, rule, options.maxFalseAcceptRate)));
     };
@@ -337,7 +333,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid }, negatives);
       const integer = integerModelOf(fit.model, MAIN_QUANTIZATION);
       const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      const [byScore, byMargin] = openSetOf(integer, codes, (_, i, calibration) => project((calibration ? calibrationVectors : evaluationVectors)[i]!));
+      const [byScore, byMargin] = openSetOf(integer, codes, project, { calibration: calibrationVectors, evaluation: evaluationVectors });
       dimsResults.push({
         kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C: fit.cv.bestC, cvAccuracy: best(fit.cv.grid), testAccuracy: accuracy,
         explainedVariance: pca.explainedVariance, openSet: { score: byScore!, margin: byMargin! },
@@ -346,18 +342,22 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     }
 
     // Longer descriptors, from the network's own descriptor, at the chosen C.
-    const rawLength = descriptorOf(faceSamples[0]!.embedding, flip).length;
+    const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
+    const rawLength = raw[0]!.length;
+    const rawStrangers = {
+      calibration: calibrationStrangers.map((sample) => descriptorOf(sample.embedding, flip)),
+      evaluation: evaluationStrangers.map((sample) => descriptorOf(sample.embedding, flip)),
+    };
     for (const dims of options.weightsOnly || rawLength <= FACE_API_DIMS ? [] : LONGER_DIMS.filter((d) => d <= rawLength)) {
-      const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
       const pca = dims < rawLength ? fitPca(split.train.map((row) => raw[row]!), dims) : undefined;
       const project = (vector: Float32Array): Float32Array => (pca ? projectPca(pca, vector) : vector);
       const codes = quantizeAll(raw.map(project), MAIN_QUANTIZATION);
-      const negatives = int8Negatives(negativeStrangers.map((sample) => project(descriptorOf(sample.embedding, flip))), MAIN_QUANTIZATION);
+      const negatives = int8Negatives(negativeStrangers.map((sample) => featuresOf(sample.embedding, flip, pca)), MAIN_QUANTIZATION);
       const train = withNegatives(selectRows(int8Features(codes), split.train), Int32Array.from(split.train, (row) => labels[row]!), negatives);
       const path = await trainer.trainPath(train.x, train.labels, classCount, [C], DEFAULT_SVM_OPTIONS);
       const integer = integerModelOf(path.models[0]!, MAIN_QUANTIZATION);
       const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      const [byScore, byMargin] = openSetOf(integer, codes, (sample) => project(descriptorOf(sample.embedding, flip)));
+      const [byScore, byMargin] = openSetOf(integer, codes, project, rawStrangers);
       dimsResults.push({ kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C, testAccuracy: accuracy, openSet: { score: byScore!, margin: byMargin! } });
       log(`integer model, ${pca ? 'PCA to ' : ''}${dims}: C ${C}, ${percent(accuracy)}, accepted and correct ${percent(byScore!.acceptedCorrect)} (score), ${percent(byMargin!.acceptedCorrect)} (margin)`);
     }
@@ -480,6 +480,12 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   } finally {
     await trainer.close();
   }
+}
+
+/** Returns an embedding's descriptor (plain or mirror-averaged), projected by `pca` when one is given. */
+function featuresOf(embedding: FaceEmbedding, flip: boolean, pca: PcaProjection | undefined): Float32Array {
+  const vector = descriptorOf(embedding, flip);
+  return pca ? projectPca(pca, vector) : vector;
 }
 
 /** Keeps `maxPeople` people of a data set, drawn by a shuffle seeded with `seed`, or all when undefined. */

@@ -36,7 +36,7 @@ export interface SimEngine {
 export interface PerCycleFunctions {
   readonly settle: () => void;
   readonly primaryEdge: () => void;
-  /** Settles, then applies `count` primary edges, settling before each; the state is left unsettled. */
+  /** Applies `count` primary edges, settling before each one, and leaves the state unsettled. */
   readonly runSteps?: (count: number) => void;
   /**
    * Settles and checks the one-limb signal at `slot` against `bits`, applying

@@ -156,8 +156,8 @@ export class Simulator {
   stepUntil(name: string, value: bigint | number, maxSteps: number): number {
     const slot = this.slotOfName(name);
     const signal = this.netlist.signals[slot];
-    const what = `stepUntil('${name}')`;
-    const target = patternOf(what, signal.type, toBigInt(what, value));
+    const call = `stepUntil('${name}')`;
+    const target = patternOf(call, signal.type, toBigInt(call, value));
     if (!(Number.isSafeInteger(maxSteps) && maxSteps >= 0) && maxSteps !== Infinity) {
       throw new SimError(`maxSteps ${maxSteps} of stepUntil('${name}') is invalid: expected a whole number of cycles, 0 or more, or Infinity`);
     }

@@ -5,8 +5,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeReplayVectors, type ReplayVector } from '../runtime/artifacts.ts';
-import { readReplayVectors } from '../runtime/face-check.ts';
+import { readReplayVectors, writeReplayVectors, type ReplayVector } from '../runtime/artifacts.ts';
 import { classifyInt, loadIntModel, type IntClassification, type IntModel } from '../runtime/integer-model.ts';
 import { run, tempDir } from './tools.ts';
 
@@ -104,7 +103,7 @@ describe('face-check command', () => {
     expect(result.status).to.equal(1);
   });
 
-  it('rejects committed face-api vectors with LFW weights', () => {
+  it('rejects committed face-api vectors', () => {
     const result = faces(['--vectors', 'generated/lfw/face-api/test-set', '--limit', '5']);
     expect(result.stderr).to.match(
       /^face-check: generated\/lfw\/face-api\/test-set\.json was written for other weights than generated\/lfw\/weights\.json: 10 of 10 checked entries disagree\. Entry 0 \(faces\/[^)]+\.jpg\) expects /,
@@ -133,7 +132,7 @@ describe('face-check command', () => {
     }
   });
 
-  it('names both files when one is missing', () => {
+  it('names both files when missing', () => {
     fs.rmSync(`${base}.bin`);
     const result = faces(['--weights', weightsFixture, '--vectors', `${base}.json`]);
     expect(result.stderr).to.equal(

@@ -11,7 +11,8 @@ import { faceSvm, packLanes, pipelineCycles, scoreWidth } from '../designs/face-
 import { classifyInt, loadIntModel, parseIntModel, type IntModel } from '../runtime/integer-model.ts';
 import { classifyOnHardware, loadWeights, resetDesign, setThreshold } from '../runtime/face-hardware.ts';
 import { classifyInIcarus, writeFaceDesign } from '../runtime/face-icarus.ts';
-import { icarusFaces, readReplayVectors, simulateFaces } from '../runtime/face-check.ts';
+import { readReplayVectors } from '../runtime/artifacts.ts';
+import { icarusFaces, simulateFaces } from '../runtime/face-check.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { requireTool } from './tools.ts';
 

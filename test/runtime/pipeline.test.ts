@@ -104,7 +104,7 @@ describe('pipeline on an LFW slice', function () {
     expect(result.stdout).to.match(/--strangers <dir>/);
   });
 
-  it('rejects too few stranger people before embedding', async () => {
+  it('rejects too few stranger people', async () => {
     const failing = { ...options, strangersDir: sliceOf(STRANGERS, ['Aaron_Eckhart', 'Aaron_Guiel', 'Aaron_Patterson']), outDir: join(out, 'few') };
     let message = '';
     await runPipeline(failing).catch((error: Error) => {
