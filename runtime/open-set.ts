@@ -5,12 +5,17 @@
  * is at least the threshold T, and unknown below it. For strangers, every acceptance is a false accept. For known
  * faces, an acceptance counts as correct only when the predicted class is the true one.
  *
- * Calibration picks the smallest integer T at which at most `maxFalseAcceptRate` of the calibration strangers are
- * accepted. Acceptance of known faces only falls as T rises, so this T accepts the most known faces that the
- * false-accept limit allows.
+ * Calibration picks the smallest integer T at which at most the allowed number of calibration strangers are
+ * accepted: the share `maxFalseAcceptRate`, or fewer when a confidence bound is asked for (see
+ * allowedFalseAccepts). Acceptance of known faces only falls as T rises, so this T accepts the most known faces that
+ * the false-accept limit allows.
  */
 
+import jstat from 'jstat';
+
 import type { RejectionRule } from './integer-model.ts';
+
+const { jStat } = jstat;
 
 export interface ScoredSample {
   best: number;
@@ -35,11 +40,31 @@ export interface OpenSetRates {
 export const measureOf = (sample: ScoredSample, rule: RejectionRule): number =>
   rule === 'score' ? sample.best : sample.best - sample.second;
 
-/** Returns the smallest integer threshold that accepts at most `maxFalseAcceptRate` of `strangers`. */
-export function calibrateThreshold(strangers: readonly ScoredSample[], rule: RejectionRule, maxFalseAcceptRate: number): number {
+/**
+ * Returns how many of `n` calibration strangers the threshold may accept. With `confidence` 0 that is
+ * `floor(maxFalseAcceptRate * n)`. Otherwise it is the largest count k whose one-sided Clopper-Pearson upper bound
+ * at that confidence, the `confidence` quantile of Beta(k + 1, n - k), is at most `maxFalseAcceptRate`. A
+ * threshold that passes k of n strangers then keeps the rate on unseen strangers under the limit with that
+ * confidence. The bound
+ * never falls below the rate seen, so the count is never above the plain one.
+ */
+export function allowedFalseAccepts(n: number, maxFalseAcceptRate: number, confidence: number): number {
+  const plain = Math.floor(maxFalseAcceptRate * n);
+  if (confidence === 0) return plain;
+  if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be 0 or lie between 0 and 1, got ${confidence}`);
+  let allowed = 0;
+  while (allowed + 1 <= plain && allowed + 1 < n && jStat.beta.inv(confidence, allowed + 2, n - allowed - 1) <= maxFalseAcceptRate) allowed++;
+  return allowed;
+}
+
+/**
+ * Returns the smallest integer threshold that accepts at most `allowedFalseAccepts(n, maxFalseAcceptRate,
+ * confidence)` of the n `strangers`.
+ */
+export function calibrateThreshold(strangers: readonly ScoredSample[], rule: RejectionRule, maxFalseAcceptRate: number, confidence = 0): number {
   if (strangers.length === 0) throw new Error('cannot calibrate the threshold without stranger samples');
   const measures = strangers.map((sample) => measureOf(sample, rule)).sort((a, b) => b - a);
-  const allowed = Math.floor(maxFalseAcceptRate * strangers.length);
+  const allowed = allowedFalseAccepts(strangers.length, maxFalseAcceptRate, confidence);
   // Accepting exactly the `allowed` highest measures needs T just above the next one.
   return allowed >= measures.length ? measures[measures.length - 1]! : measures[allowed]! + 1;
 }

@@ -2,7 +2,7 @@
 
 import { expect } from 'chai';
 
-import { calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from '../../runtime/open-set.ts';
+import { allowedFalseAccepts, calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from '../../runtime/open-set.ts';
 import { quantizeSvm } from '../../runtime/quantize-model.ts';
 
 const stranger = (best: number, second = best - 10): ScoredSample => ({ best, second, predicted: 0, label: -1 });
@@ -33,6 +33,65 @@ describe('calibrateThreshold', () => {
 
   it('rejects an empty stranger list', () => {
     expect(() => calibrateThreshold([], 'score', 0.01)).to.throw(/without stranger samples/);
+  });
+});
+
+/** P(X <= k) for X ~ Binomial(n, p), summed term by term in log space. */
+function binomialCdf(k: number, n: number, p: number): number {
+  let logTerm = n * Math.log1p(-p);
+  let sum = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i) + Math.log(p) - Math.log1p(-p);
+    sum += Math.exp(logTerm);
+  }
+  return sum;
+}
+
+/** One-sided Clopper-Pearson upper bound for k of n, by bisection on the binomial CDF: P(X <= k) = 1 - confidence. */
+function upperBound(k: number, n: number, confidence: number): number {
+  let low = k / n;
+  let high = 1;
+  for (let step = 0; step < 100; step++) {
+    const middle = (low + high) / 2;
+    if (binomialCdf(k, n, middle) > 1 - confidence) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+describe('allowedFalseAccepts', () => {
+  it('is the plain share at confidence 0', () => {
+    expect(allowedFalseAccepts(1806, 0.01, 0)).to.equal(18);
+    expect(allowedFalseAccepts(10, 0.29, 0)).to.equal(2);
+  });
+
+  it('keeps the Clopper-Pearson bound under the rate', () => {
+    for (const [n, rate] of [[1806, 0.01], [500, 0.05], [3619, 0.01], [40, 0.2]] as const) {
+      const allowed = allowedFalseAccepts(n, rate, 0.95);
+      expect(upperBound(allowed, n, 0.95), `n ${n}`).to.be.at.most(rate);
+      expect(upperBound(allowed + 1, n, 0.95), `n ${n}`).to.be.above(rate);
+    }
+    // 1806 calibration strangers at 1 %: 10 may pass where the plain share lets 18.
+    expect(allowedFalseAccepts(1806, 0.01, 0.95)).to.equal(10);
+  });
+
+  it('allows none when even zero accepts cannot bound the rate', () => {
+    // With 0 of 100 the bound is 1 - 0.05^(1/100), about 2.95 %.
+    expect(allowedFalseAccepts(100, 0.01, 0.95)).to.equal(0);
+    expect(allowedFalseAccepts(1806, 0, 0.95)).to.equal(0);
+  });
+
+  it('rejects a confidence outside 0 to 1', () => {
+    expect(() => allowedFalseAccepts(100, 0.01, 1)).to.throw(/confidence must be 0 or lie between 0 and 1, got 1/);
+    expect(() => allowedFalseAccepts(100, 0.01, -0.5)).to.throw(/confidence/);
+  });
+
+  it('sets the calibrated threshold', () => {
+    // 40 strangers with measures 1..40 at 20 %: the plain share lets 8 pass (T = 33), the 95 % bound only 3 (T = 38).
+    const strangers = Array.from({ length: 40 }, (_, i) => stranger(i + 1));
+    expect(calibrateThreshold(strangers, 'score', 0.2)).to.equal(33);
+    expect(allowedFalseAccepts(40, 0.2, 0.95)).to.equal(3);
+    expect(calibrateThreshold(strangers, 'score', 0.2, 0.95)).to.equal(38);
   });
 });
 
