@@ -10,11 +10,11 @@ import { classifyInt, INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntClassificatio
 
 /** Facts about how the model was made, stored next to the weights. */
 export interface ModelProvenance {
-  descriptor: { model: string; preprocessing: string; backend: string; flip: boolean; projection: string };
+  descriptor: { model: string; preprocessing: string; backend: string; flip: boolean; fusionWeight: number | null; projection: string };
   svm: { C: number; loss: string; bias: number; epsilon: number; maxIterations: number };
   weightScale: number;
   featureScale: number;
-  threshold: { maxFalseAcceptRate: number; calibrationStrangers: number; negativeStrangers: number };
+  threshold: { maxFalseAcceptRate: number; confidence: number; calibrationStrangers: number; negativeStrangers: number };
   split: { seed: number; testFraction: number; train: number; test: number };
 }
 

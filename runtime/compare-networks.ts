@@ -19,8 +19,9 @@ import type { NetworkName } from './embed-worker.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
 import { fitAndTest, integerAccuracy } from './experiments.ts';
 import { FACE_API_DIMS, FaceApiEmbedder, selectedBackend } from './face-api-embedder.ts';
-import { descriptorOf, fitPca, floatFeatures, int8Features, projectPca, quantizeAll } from './features.ts';
+import { descriptorOf, floatFeatures, int8Features, quantizeAll } from './features.ts';
 import { HUMAN_DIMS, HumanEmbedder } from './human-embedder.ts';
+import { applyProjection, fitPca } from './projection.ts';
 import { INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel } from './integer-model.ts';
 import { DEFAULT_SVM_OPTIONS } from './linear-svm.ts';
 import { INT8_LIMIT } from './quantize.ts';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
         const variants: Array<[number, Float32Array[]]> = [[network.dims, vectors]];
         if (network.dims > FACE_API_DIMS) {
           const pca = fitPca(split.train.map((i) => vectors[i]!), FACE_API_DIMS);
-          variants.push([FACE_API_DIMS, vectors.map((vector) => projectPca(pca, vector))]);
+          variants.push([FACE_API_DIMS, vectors.map((vector) => applyProjection(pca, vector))]);
         }
         for (const [dims, features] of variants) {
           const settings = { grid: C_GRID, folds: options.folds, seed: options.seed, svm: DEFAULT_SVM_OPTIONS };

@@ -2,13 +2,11 @@
  * Feature matrices for training and evaluation, built from cached face embeddings:
  * - the descriptor, or with test-time augmentation the element-wise mean of the descriptor and that of the
  *   mirror image, rounded to float32;
- * - optionally projected on the first principal components of the training split (PCA, fitted on the training
- *   rows only), which shortens the vector the hardware has to store weights for;
+ * - for two networks, both descriptors at unit length joined into one, the second weighted (see projection.ts for
+ *   the projection that follows);
  * - as float features, or as per-vector INT8 codes (see quantize.ts) divided by 127 so both kinds share one range
  *   of the SVM constant C.
  */
-
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 import type { FaceEmbedding } from './face-api-embedder.ts';
 import type { FeatureMatrix } from './linear-svm.ts';
@@ -24,72 +22,34 @@ export function descriptorOf(embedding: FaceEmbedding, flip: boolean): Float32Ar
   return out;
 }
 
-/** Principal-component projection `(x - mean) V`, with V's columns the top eigenvectors of the covariance. */
-export interface PcaProjection {
-  mean: Float64Array;
-  /** `inputDims x outputDims`, row-major. */
-  components: Float64Array;
-  inputDims: number;
-  outputDims: number;
-  /** Share of the training variance the kept components explain. */
-  explainedVariance: number;
+/** Scales `vector` to unit Euclidean length in float64, rounded to float32; an all-zero vector stays zero. */
+export function unitLength(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  return vector.map((value) => value * scale);
 }
 
 /**
- * Fits PCA on `vectors` and keeps `outputDims` components. Each component's sign is fixed so that its entry of
- * largest magnitude is positive, which makes the projection deterministic.
+ * Divides `vector` by its largest magnitude, in float64, rounded to float32: the per-vector scale of INT8
+ * quantization without its rounding, so the two parts of quantization can be measured apart.
  */
-export function fitPca(vectors: readonly Float32Array[], outputDims: number): PcaProjection {
-  const inputDims = vectors[0]!.length;
-  const mean = new Float64Array(inputDims);
-  for (const vector of vectors) for (let k = 0; k < inputDims; k++) mean[k]! += vector[k]!;
-  for (let k = 0; k < inputDims; k++) mean[k]! /= vectors.length;
-
-  const covariance = Matrix.zeros(inputDims, inputDims);
-  const centred = new Float64Array(inputDims);
-  for (const vector of vectors) {
-    for (let k = 0; k < inputDims; k++) centred[k] = vector[k]! - mean[k]!;
-    for (let i = 0; i < inputDims; i++) {
-      for (let j = i; j < inputDims; j++) covariance.set(i, j, covariance.get(i, j) + centred[i]! * centred[j]!);
-    }
-  }
-  for (let i = 0; i < inputDims; i++) {
-    for (let j = i; j < inputDims; j++) {
-      const value = covariance.get(i, j) / (vectors.length - 1);
-      covariance.set(i, j, value);
-      covariance.set(j, i, value);
-    }
-  }
-
-  const decomposition = new EigenvalueDecomposition(covariance, { assumeSymmetric: true });
-  const eigenvalues = decomposition.realEigenvalues;
-  const order = eigenvalues.map((value, index) => ({ value, index })).sort((a, b) => b.value - a.value || a.index - b.index);
-  const vectorsMatrix = decomposition.eigenvectorMatrix;
-
-  const components = new Float64Array(inputDims * outputDims);
-  for (let c = 0; c < outputDims; c++) {
-    const column = order[c]!.index;
-    let largest = 0;
-    for (let k = 0; k < inputDims; k++) {
-      if (Math.abs(vectorsMatrix.get(k, column)) > Math.abs(largest)) largest = vectorsMatrix.get(k, column);
-    }
-    const sign = largest < 0 ? -1 : 1;
-    for (let k = 0; k < inputDims; k++) components[k * outputDims + c] = sign * vectorsMatrix.get(k, column);
-  }
-
-  const total = eigenvalues.reduce((sum, value) => sum + Math.max(0, value), 0);
-  const kept = order.slice(0, outputDims).reduce((sum, { value }) => sum + Math.max(0, value), 0);
-  return { mean, components, inputDims, outputDims, explainedVariance: total > 0 ? kept / total : 0 };
+export function maxScaled(vector: Float32Array): Float32Array {
+  let largest = 0;
+  for (const value of vector) largest = Math.max(largest, Math.abs(value));
+  const scale = largest > 0 ? 1 / largest : 0;
+  return vector.map((value) => value * scale);
 }
 
-/** Projects one vector; the result is rounded to float32 like the descriptors it replaces. */
-export function projectPca(pca: PcaProjection, vector: Float32Array): Float32Array {
-  const out = new Float32Array(pca.outputDims);
-  for (let c = 0; c < pca.outputDims; c++) {
-    let sum = 0;
-    for (let k = 0; k < pca.inputDims; k++) sum += (vector[k]! - pca.mean[k]!) * pca.components[k * pca.outputDims + c]!;
-    out[c] = sum;
-  }
+/**
+ * Joins the descriptors of two networks into one: `[a / |a|, weight * b / |b|]`. Unit length puts both on one
+ * scale before PCA, and `weight` sets the second network's share of the variance that PCA sees.
+ */
+export function fuseDescriptors(a: Float32Array, b: Float32Array, weight: number): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(unitLength(a));
+  const second = unitLength(b);
+  for (let k = 0; k < second.length; k++) out[a.length + k] = weight * second[k]!;
   return out;
 }
 

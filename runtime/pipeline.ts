@@ -1,7 +1,7 @@
 /**
  * Command line of the face-recognition training pipeline: embeds the face and stranger images (through the
- * embedding cache), splits, trains the one-vs-rest linear SVM, quantizes it to the integer model, calibrates the
- * unknown threshold and writes weights and report to the output folder.
+ * embedding caches), splits, chooses the descriptor, trains the one-vs-rest linear SVM, quantizes it to the integer
+ * model, calibrates the unknown threshold and writes weights and report to the output folder.
  */
 
 import { availableParallelism } from 'node:os';
@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import { runPipeline } from './run-pipeline.ts';
+import type { DescriptorSource } from './descriptors.ts';
+import { DEFAULT_CONFIDENCE, runPipeline } from './run-pipeline.ts';
 
 const positiveInteger = (value: string): number => {
   const parsed = Number(value);
@@ -51,6 +52,14 @@ const nonNegativeInteger = (value: string): number => {
   return parsed;
 };
 
+const confidenceValue = (value: string): number => {
+  const parsed = Number(value);
+  if (!(parsed === 0 || (parsed > 0 && parsed < 1))) {
+    throw new InvalidArgumentError(`expected 0, or a number above 0 and below 1, got "${value}"`);
+  }
+  return parsed;
+};
+
 const seedValue = (value: string): number => {
   const parsed = nonNegativeInteger(value);
   // The generators take 32-bit seeds, so larger values would repeat smaller ones.
@@ -76,12 +85,18 @@ const program = new Command()
   .option('--test-fraction <x>', 'share of each person\'s images kept for the test set', fraction, 0.2)
   .option('--folds <n>', 'cross-validation folds for choosing the SVM constant C (at least 2)', atLeastTwo, 5)
   .option('--max-stranger-people <n>', 'use at most this many stranger people, drawn by a seeded shuffle (default: all)', positiveInteger)
-  .option('--max-false-accept <x>', 'highest share of calibration strangers the threshold may accept (0 accepts none)', share, 0.01)
+  .option('--max-false-accept <x>', 'highest false-accept rate of strangers the threshold may allow, as bounded on the calibration strangers (0 accepts none)', share, 0.01)
+  .option(
+    '--confidence <x>',
+    'confidence of the upper bound on the false-accept rate that calibration keeps under --max-false-accept (0 compares the calibration share itself)',
+    confidenceValue,
+    DEFAULT_CONFIDENCE,
+  )
   .option('--no-stranger-negatives', 'do not train the SVMs with a quarter of the stranger people as negatives (then the whole non-evaluation half calibrates)')
   .addOption(
-    new Option('--network <name>', 'descriptor network; human descriptors are projected to 128 dimensions by PCA')
-      .choices(['face-api', 'human'])
-      .default('human'),
+    new Option('--network <name>', 'descriptor source: fused joins human\'s faceres and face-api; every descriptor is projected to 128 dimensions by PCA')
+      .choices(['fused', 'human', 'face-api'])
+      .default('fused'),
   )
   .option('--cache <dir>', 'embedding cache folder (default: OUT/cache)')
   .option('--weights-only', 'train only what weights.json and the replay vectors need; skip the alternatives and the report')
@@ -101,10 +116,11 @@ const options = program.opts<{
   testFraction: number;
   folds: number;
   maxFalseAccept: number;
+  confidence: number;
   maxStrangerPeople?: number;
   weightsOnly?: boolean;
   strangerNegatives: boolean;
-  network: 'face-api' | 'human';
+  network: DescriptorSource;
   cache?: string;
   stage: 'embed' | 'all';
 }>();
@@ -120,6 +136,7 @@ try {
     testFraction: options.testFraction,
     folds: options.folds,
     maxFalseAcceptRate: options.maxFalseAccept,
+    confidence: options.confidence,
     maxStrangerPeople: options.maxStrangerPeople,
     weightsOnly: options.weightsOnly === true,
     strangerNegatives: options.strangerNegatives,

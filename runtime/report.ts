@@ -17,7 +17,7 @@ import type { OpenSetRates } from './open-set.ts';
 import type { QuantizeSettings } from './quantize.ts';
 
 export interface VariantResult {
-  kind: 'fp32' | 'int8-embeddings' | 'integer';
+  kind: 'fp32' | 'fp32-max-scaled' | 'int8-embeddings' | 'integer';
   descriptor: string;
   dims: number;
   quantization?: QuantizeSettings;
@@ -33,8 +33,37 @@ export interface VariantResult {
 interface RuleResult {
   rule: RejectionRule;
   threshold: number;
+  /** Out-of-fold training faces and calibration strangers. */
   calibration: OpenSetRates;
+  /** Test faces and evaluation strangers. */
   evaluation: OpenSetRates;
+}
+
+/** One descriptor measured during the choice, at D = 128. */
+export interface CandidateResult {
+  descriptor: string;
+  flip: boolean;
+  fusionWeight: number | null;
+  rotated: boolean;
+  C: number;
+  cvAccuracy: number;
+  integerTestAccuracy: number;
+  /** Out-of-fold training faces accepted and correct under the better rule, which the choice maximizes. */
+  criterion: number;
+  rules: RuleResult[];
+  chosen: boolean;
+}
+
+/** Source and speed of one network's embeddings. */
+export interface EmbeddingSummary {
+  network: string;
+  model: string;
+  preprocessing: string;
+  backend: string;
+  dims: number;
+  timing: EmbeddingTiming | undefined;
+  computedThisRun: number;
+  fromCache: number;
 }
 
 export interface PipelineReport {
@@ -44,7 +73,7 @@ export interface PipelineReport {
     faces: { root: string; people: number; images: number };
     strangers: { root: string; people: number; images: number; peopleInFolder: number };
     skipped: SkippedImage[];
-    fallbackBoxes: { faces: number; strangers: number };
+    fallbackBoxes: Array<{ network: string; faces: number; strangers: number }>;
     split: { seed: number; testFraction: number; train: number; test: number };
     strangerHalves: {
       /** Strangers that trained the SVMs as negatives of every class; none when that is off. */
@@ -53,20 +82,36 @@ export interface PipelineReport {
       evaluation: { people: number; images: number };
     };
   };
-  embedding: {
-    model: string;
-    preprocessing: string;
-    backend: string;
-    dims: number;
-    timing: EmbeddingTiming | undefined;
-    computedThisRun: number;
-    fromCache: number;
-  };
+  embeddings: EmbeddingSummary[];
+  /** `fused`, `human` or `face-api`. */
+  source: string;
+  candidates: CandidateResult[];
   variants: VariantResult[];
   quantizationVariants: VariantResult[];
   dimsVariants: VariantResult[];
-  chosen: { flip: boolean; descriptor: string; quantization: QuantizeSettings; dims: number; C: number; rule: RejectionRule; threshold: number };
-  openSet: { maxFalseAcceptRate: number; rules: RuleResult[]; curves: Record<string, OpenSetRates[]> };
+  chosen: {
+    flip: boolean;
+    fusionWeight: number | null;
+    rotated: boolean;
+    descriptor: string;
+    quantization: QuantizeSettings;
+    dims: number;
+    C: number;
+    cvAccuracy: number;
+    integerTestAccuracy: number;
+    /** Share of the training variance the PCA to `dims` keeps. */
+    explainedVariance: number;
+    rule: RejectionRule;
+    threshold: number;
+  };
+  openSet: {
+    maxFalseAcceptRate: number;
+    confidence: number;
+    /** Calibration strangers the threshold may accept. */
+    allowedFalseAccepts: number;
+    rules: RuleResult[];
+    curves: Record<string, OpenSetRates[]>;
+  };
   timings: Record<string, number>;
   folds: number;
   grid: number[];
@@ -75,9 +120,12 @@ export interface PipelineReport {
 const pct = (value: number | undefined): string => (value === undefined ? '–' : `${(100 * value).toFixed(2)} %`);
 const KIND_NAMES: Record<VariantResult['kind'], string> = {
   fp32: 'FP32 embeddings, float weights',
+  'fp32-max-scaled': 'FP32 embeddings divided by their largest magnitude, float weights',
   'int8-embeddings': 'INT8 embeddings, float weights',
   integer: 'integer model (INT8 weights, INT32 biases)',
 };
+/** A drop in accuracy in words: "a drop of 0.75 points" or "a gain of 0.08 points". */
+const points = (drop: number): string => `${drop >= 0 ? 'a drop' : 'a gain'} of ${Math.abs(100 * drop).toFixed(2)} points`;
 const quantName = (q: QuantizeSettings | undefined): string => (q ? `${q.rounding}, ${q.arithmetic}` : '–');
 
 /** Renders the open-set curve of one rule as SVG. */
@@ -133,23 +181,28 @@ function networkComparison(outDir: string): string[] {
 }
 
 function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outDir: string): string {
-  const { chosen } = report;
+  const { chosen, openSet } = report;
   const chosenVariants = report.variants.filter((v) => v.descriptor === chosen.descriptor);
   const fp32 = chosenVariants.find((v) => v.kind === 'fp32')!;
-  const integer = chosenVariants.find((v) => v.kind === 'integer')!;
-  const rule = report.openSet.rules.find((r) => r.rule === chosen.rule)!;
-  const timing = report.embedding.timing;
+  const scaled = chosenVariants.find((v) => v.kind === 'fp32-max-scaled');
+  const rule = openSet.rules.find((r) => r.rule === chosen.rule)!;
+  const halves = report.data.strangerHalves;
   const lines: string[] = [];
   const push = (...text: string[]): void => {
     lines.push(...text);
   };
 
+  const drop = fp32.testAccuracy - chosen.integerTestAccuracy;
+  const accuracyMet = chosen.integerTestAccuracy >= 0.977 && drop <= 0.0025 + 1e-12;
+  const openSetMet = rule.evaluation.falseAcceptRate <= 0.01 && rule.evaluation.acceptedCorrect >= 0.9;
   push(
     '# LFW face classifier: training report',
     '',
     `Written by \`${report.command}\`. Figures are top-1 accuracy on the ${report.data.split.test} test faces unless a column says otherwise.`,
     '',
     '## Result',
+    '',
+    `Descriptor: ${sourceWords(report)}, ${chosen.descriptor}, PCA to ${chosen.dims}.`,
     '',
     '| model | descriptor | D | C | cross-validation | test accuracy |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
@@ -160,33 +213,52 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     const mark = v.descriptor === chosen.descriptor ? ' **(chosen)**' : '';
     push(`| ${KIND_NAMES[v.kind]}${mark} | ${v.descriptor} | ${v.dims} | ${v.C} | ${pct(v.cvAccuracy)} | ${pct(v.testAccuracy)} |`);
   }
-  const drop = fp32.testAccuracy - integer.testAccuracy;
   push(
     '',
-    `The chosen integer model scores ${pct(integer.testAccuracy)} against ${pct(fp32.testAccuracy)} for FP32 with the same descriptor, ` +
+    `The chosen integer model scores ${pct(chosen.integerTestAccuracy)} against ${pct(fp32.testAccuracy)} for FP32 with the same descriptor, ` +
       `${drop >= 0 ? 'a drop' : 'a gain'} of ${Math.abs(100 * drop).toFixed(2)} points (target: at least 97.70 % with a drop of at most 0.25 points; ` +
-      `${integer.testAccuracy >= 0.977 && drop <= 0.0025 + 1e-12 ? 'met' : 'not met'}).`,
-    integer.testAccuracy >= 0.977 && drop <= 0.0025 + 1e-12
-      ? ''
-      : 'The tables below show what was measured besides: with and without the mirror-image average, four INT8 conversions, ' +
-        'shorter descriptors by PCA and, where `network-comparison.md` exists, a second descriptor network.',
-    `The descriptor was chosen by the cross-validated accuracy of the INT8 model on the training split; C of every model by ` +
-      `${report.folds}-fold stratified cross-validation on the training split over C in {${report.grid.join(', ')}}.`,
+      `${accuracyMet ? 'met' : 'not met'}).`,
+    ...(scaled
+      ? [
+          `Per-vector INT8 quantization divides each embedding by its largest magnitude and then rounds. FP32 with that division alone scores ` +
+            `${pct(scaled.testAccuracy)}, so the division accounts for ${points(fp32.testAccuracy - scaled.testAccuracy)} and the rounding ` +
+            `for ${points(scaled.testAccuracy - chosen.integerTestAccuracy)}.`,
+        ]
+      : []),
+    `C of every model was chosen by ${report.folds}-fold stratified cross-validation on the training split over C in {${report.grid.join(', ')}}.`,
+    '',
+    '## Descriptor choice',
+    '',
+    'Each descriptor below was measured as the integer model at D = 128. The choice takes the highest share of training faces ' +
+      'accepted and correctly named, each scored by the cross-validation fold model that did not train on it, at the threshold ' +
+      'calibrated on the calibration strangers, under the better of the two rules. It never looks at the test faces or the evaluation ' +
+      'strangers; their columns are for the reader. Rotated means a Hadamard rotation after the PCA (see `runtime/projection.ts`).',
+    '',
+    '| descriptor | C | cross-validation | integer test accuracy | training faces accepted and correct, rule score | same, rule margin | open set, rule score | open set, rule margin |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...report.candidates.map((candidate) => {
+      const byRule = (name: RejectionRule) => candidate.rules.find((r) => r.rule === name);
+      return (
+        `| ${candidate.descriptor}${candidate.chosen ? ' **(chosen)**' : ''} | ${candidate.C} | ${pct(candidate.cvAccuracy)} | ${pct(candidate.integerTestAccuracy)} | ` +
+        `${pct(byRule('score')?.calibration.acceptedCorrect)} | ${pct(byRule('margin')?.calibration.acceptedCorrect)} | ` +
+        `${openSetCell(byRule('score')?.evaluation)} | ${openSetCell(byRule('margin')?.evaluation)} |`
+      );
+    }),
+    '',
+    'The open-set columns give the share of test faces accepted and correctly named, with the share of evaluation strangers accepted in brackets.',
     '',
     '## Unknown rejection',
     '',
-    `Rule **${chosen.rule}**, threshold **${chosen.threshold}** (integer score units). The threshold is the smallest that accepts at most ` +
-      `${pct(report.openSet.maxFalseAcceptRate)} of the ${report.data.strangerHalves.calibration.images} calibration strangers ` +
-      `(${report.data.strangerHalves.calibration.people} people).` +
-      (report.data.strangerHalves.negatives.images > 0
-        ? ` Every SVM was trained with ${report.data.strangerHalves.negatives.images} images of ${report.data.strangerHalves.negatives.people} ` +
+    `Rule **${chosen.rule}**, threshold **${chosen.threshold}** (integer score units). ${thresholdWords(report)}` +
+      (halves.negatives.images > 0
+        ? ` Every SVM was trained with ${halves.negatives.images} images of ${halves.negatives.people} ` +
           'other stranger people as negatives of every class; those people are in neither the calibration nor the evaluation strangers.'
         : ''),
     '',
     '| rule | threshold | strangers accepted, calibration | training faces accepted and correct (out of fold) | strangers accepted, evaluation | test faces accepted and correct | test faces accepted but wrong | test faces rejected |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
-  for (const r of report.openSet.rules) {
+  for (const r of openSet.rules) {
     push(
       `| ${r.rule}${r.rule === chosen.rule ? ' **(chosen)**' : ''} | ${r.threshold} | ${pct(r.calibration.falseAcceptRate)} | ${pct(r.calibration.acceptedCorrect)} | ` +
         `${pct(r.evaluation.falseAcceptRate)} | ${pct(r.evaluation.acceptedCorrect)} | ${pct(r.evaluation.acceptedWrong)} | ${pct(r.evaluation.rejectedKnown)} |`,
@@ -194,10 +266,9 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
   }
   push(
     '',
-    `On the evaluation half (${report.data.strangerHalves.evaluation.people} people, ${report.data.strangerHalves.evaluation.images} images) ` +
+    `On the evaluation half (${halves.evaluation.people} people, ${halves.evaluation.images} images) ` +
       `the chosen rule accepts ${pct(rule.evaluation.falseAcceptRate)} of strangers, and ${pct(rule.evaluation.acceptedCorrect)} of the test faces ` +
-      `are accepted and correctly named (targets: at most 1 %, at least 90 %; ` +
-      `${rule.evaluation.falseAcceptRate <= 0.01 && rule.evaluation.acceptedCorrect >= 0.9 ? 'met' : 'not met'}).`,
+      `are accepted and correctly named (targets: at most 1 %, at least 90 %; ${openSetMet ? 'met' : 'not met'}).`,
     '',
     '![open-set rates over the threshold](threshold-curve.svg)',
     '',
@@ -211,25 +282,17 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '',
     '## Descriptor length',
     '',
-    `PCA fitted on the training split shortens the descriptor; C is chosen by cross-validation among the neighbours of ${chosen.C} in the grid. ` +
-      'Weight memory is C × D bytes.',
-    '',
-    'The open-set columns give the share of test faces accepted and correctly named, with the share of evaluation strangers accepted ' +
-      'in brackets, each rule at the threshold calibrated on the calibration strangers.',
-    ...(report.dimsVariants.some((v) => v.dims > integer.dims)
-      ? [
-          `Rows longer than ${integer.dims} start from the network's own descriptor (PCA below its length) and use C = ${chosen.C} ` +
-            'without cross-validation. The UP5K\'s four SPRAMs hold 131072 bytes, so a row whose weights take more does not fit it.',
-        ]
-      : []),
+    `The chosen descriptor projected to other lengths by PCA fitted on the training split${chosen.rotated ? ', each followed by the Hadamard rotation' : ''}. ` +
+      `Shorter rows choose C by cross-validation among the neighbours of ${chosen.C} in the grid; longer rows use C = ${chosen.C} without cross-validation. ` +
+      'Weight memory is C × D bytes; the UP5K\'s four SPRAMs hold 131072 bytes. The open-set columns are as above, each rule at its own calibrated threshold.',
     '',
     '| D | variance kept | weight bytes | C | cross-validation | integer test accuracy | open set, rule score | open set, rule margin |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    // The longer rows have no variance or cross-validation figure, which pct() prints as '–'.
-    ...report.dimsVariants.filter((v) => v.dims < integer.dims).map((v) => dimsRow(v, report.data.faces.people)),
-    `| ${integer.dims} | 100.00 % | ${integer.dims * report.data.faces.people} | ${integer.C} | ${pct(chosenVariants.find((v) => v.kind === 'int8-embeddings')!.cvAccuracy)} | ${pct(integer.testAccuracy)} | ` +
-      `${openSetCell(report.openSet.rules.find((r) => r.rule === 'score')?.evaluation)} | ${openSetCell(report.openSet.rules.find((r) => r.rule === 'margin')?.evaluation)} |`,
-    ...report.dimsVariants.filter((v) => v.dims > integer.dims).map((v) => dimsRow(v, report.data.faces.people)),
+    // The longer rows have no cross-validation figure, which pct() prints as '–'.
+    ...report.dimsVariants.filter((v) => v.dims < chosen.dims).map((v) => dimsRow(v, report.data.faces.people)),
+    `| ${chosen.dims} | ${pct(chosen.explainedVariance)} | ${chosen.dims * report.data.faces.people} | ${chosen.C} | ${pct(chosen.cvAccuracy)} | ${pct(chosen.integerTestAccuracy)} | ` +
+      `${openSetCell(openSet.rules.find((r) => r.rule === 'score')?.evaluation)} | ${openSetCell(openSet.rules.find((r) => r.rule === 'margin')?.evaluation)} |`,
+    ...report.dimsVariants.filter((v) => v.dims > chosen.dims).map((v) => dimsRow(v, report.data.faces.people)),
     '',
     ...networkComparison(outDir),
     '## Data',
@@ -240,23 +303,26 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
       (report.data.strangers.people < report.data.strangers.peopleInFolder
         ? ` (of ${report.data.strangers.peopleInFolder}, drawn by a shuffle seeded with ${report.data.split.seed})`
         : '') +
-      `, ${report.data.strangers.images} images, split by person into halves: ${report.data.strangerHalves.evaluation.people} people for evaluation, and ` +
-      (report.data.strangerHalves.negatives.people > 0
-        ? `${report.data.strangerHalves.calibration.people + report.data.strangerHalves.negatives.people} split again by person into ` +
-          `${report.data.strangerHalves.negatives.people} as training negatives and ${report.data.strangerHalves.calibration.people} for calibration.`
-        : `${report.data.strangerHalves.calibration.people} for calibration.`),
-    `- No face detected, fallback box used: ${report.data.fallbackBoxes.faces} known-face images, ${report.data.fallbackBoxes.strangers} stranger images.`,
-    `- Images skipped, unreadable or without a face: ${report.data.skipped.length}${report.data.skipped.length ? ` (${report.data.skipped.map((s) => s.name).join(', ')})` : ''}.`,
+      `, ${report.data.strangers.images} images, split by person into halves: ${halves.evaluation.people} people for evaluation, and ` +
+      (halves.negatives.people > 0
+        ? `${halves.calibration.people + halves.negatives.people} split again by person into ` +
+          `${halves.negatives.people} as training negatives and ${halves.calibration.people} for calibration.`
+        : `${halves.calibration.people} for calibration.`),
+    ...report.data.fallbackBoxes.map(
+      (boxes) => `- ${boxes.network}: no face detected, fallback box used, in ${boxes.faces} known-face images and ${boxes.strangers} stranger images.`,
+    ),
+    `- Images skipped, unreadable or without a face for a network: ${report.data.skipped.length}${report.data.skipped.length ? ` (${report.data.skipped.map((s) => s.name).join(', ')})` : ''}.`,
     '',
     '## Embedding',
     '',
-    `- Network: ${report.embedding.model}, ${report.embedding.dims}-D, TensorFlow.js backend \`${report.embedding.backend}\`.`,
-    `- Preprocessing: \`${report.embedding.preprocessing}\`.`,
-    timing
-      ? `- Speed of the run that filled the cache: ${timing.images} images in ${timing.seconds.toFixed(0)} s on ${timing.workers} worker threads, ` +
-          `${(1000 * timing.secondsPerImagePerWorker).toFixed(0)} ms per image per worker (both descriptors, plain and mirrored).`
-      : '- Speed: not recorded.',
-    `- This run: ${report.embedding.computedThisRun} images embedded, ${report.embedding.fromCache} taken from the cache.`,
+    ...report.embeddings.flatMap((embedding) => [
+      `- ${embedding.network}: ${embedding.model}, ${embedding.dims}-D, TensorFlow.js backend \`${embedding.backend}\`, preprocessing \`${embedding.preprocessing}\`.`,
+      embedding.timing
+        ? `  Speed of the run that filled the cache: ${embedding.timing.images} images in ${embedding.timing.seconds.toFixed(0)} s on ${embedding.timing.workers} worker threads, ` +
+          `${(1000 * embedding.timing.secondsPerImagePerWorker).toFixed(0)} ms per image per worker (both descriptors, plain and mirrored).`
+        : '  Speed: not recorded.',
+      `  This run: ${embedding.computedThisRun} images embedded, ${embedding.fromCache} taken from the cache.`,
+    ]),
     '',
     '## Timings of this run',
     '',
@@ -270,6 +336,27 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '',
   );
   return lines.join('\n');
+}
+
+/** Names the networks behind the descriptor. */
+function sourceWords(report: PipelineReport): string {
+  const names = report.embeddings.map((embedding) => `${embedding.network} (${embedding.dims}-D)`);
+  return names.length > 1 ? `${names.join(' and ')} joined` : names[0]!;
+}
+
+/** Explains how the threshold was calibrated. */
+function thresholdWords(report: PipelineReport): string {
+  const { openSet } = report;
+  const calibration = report.data.strangerHalves.calibration;
+  const strangers = `${calibration.images} calibration strangers (${calibration.people} people)`;
+  if (openSet.confidence === 0) {
+    return `The threshold is the smallest that accepts at most ${pct(openSet.maxFalseAcceptRate)} of the ${strangers}.`;
+  }
+  return (
+    `The threshold is the smallest that accepts at most ${openSet.allowedFalseAccepts} of the ${strangers}: the most for which the ` +
+    `one-sided ${(100 * openSet.confidence).toFixed(0)} % Clopper-Pearson upper bound of the false-accept rate stays at or below ` +
+    `${pct(openSet.maxFalseAcceptRate)}, so the limit holds for unseen strangers with that confidence.`
+  );
 }
 
 /** Formats one row of the descriptor-length table; `classes` sets the weight bytes. */

@@ -2,36 +2,40 @@
  * The pipeline's stages in order: list, embed, split, train and measure the variants, calibrate the unknown
  * threshold, write the weights, the replay vectors and the report. Every stage is timed.
  *
- * Choices made on the training split only, never on the test faces:
+ * Choices made on the training split and the calibration strangers only, never on the test faces or the
+ * evaluation strangers:
  * - C of every model, by cross-validation;
- * - whether descriptors are averaged with their mirror image, by the cross-validated accuracy of the INT8 model;
+ * - the descriptor (mirror-image average or not, the fusion weight of two networks, the Hadamard rotation or not).
+ *   The measure is the share of out-of-fold training faces accepted and correctly named at the threshold
+ *   calibrated on the calibration strangers, under the better of the two rules;
  * - the rejection rule and threshold, on calibration strangers and out-of-fold training faces.
- * Fixed beforehand: INT8 rounding to nearest in float32 arithmetic and D = 128, the descriptor's own length, whose
- * weights fit the hardware's memory. The report measures the alternatives next to them.
+ * Fixed beforehand: INT8 rounding to nearest in float32 arithmetic and D = 128, whose weights fit the hardware's
+ * memory. The report measures the alternatives next to them.
  */
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { writeReplayVectors, type ReplayVector, formatIntModel, type ModelProvenance } from './artifacts.ts';
 import { SvmTrainer, withNegatives } from './cross-validation.ts';
 import { type Dataset, listDataset } from './dataset.ts';
-import { embedImages, type ImageFile } from './embed-images.ts';
+import { describeSpec, type DescriptorSource, type DescriptorSpec, NETWORKS_OF, rawDescriptor, rotatedCandidates, specKey } from './descriptors.ts';
+import { embedImages, type ImageFile, type SkippedImage } from './embed-images.ts';
 import type { NetworkName } from './embed-worker.ts';
-import { EmbeddingCache } from './embedding-cache.ts';
-import { fitAndTest, type FitSettings, integerAccuracy, scoreSample } from './experiments.ts';
+import { type CacheKey, EmbeddingCache, type EmbeddingTiming } from './embedding-cache.ts';
+import { fitAndTest, type FitResult, type FitSettings, integerAccuracy, scoreSample } from './experiments.ts';
 import { FACE_API_DIMS, FaceApiEmbedder, type FaceEmbedding, selectedBackend } from './face-api-embedder.ts';
+import { floatFeatures, int8Features, maxScaled, quantizeAll, selectRows } from './features.ts';
 import { HUMAN_DIMS, HumanEmbedder } from './human-embedder.ts';
-import { descriptorOf, type PcaProjection, fitPca, floatFeatures, int8Features, projectPca, quantizeAll, selectRows } from './features.ts';
 import { INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel, type RejectionRule } from './integer-model.ts';
-import { DEFAULT_SVM_OPTIONS } from './linear-svm.ts';
-import { calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from './open-set.ts';
+import { DEFAULT_SVM_OPTIONS, type OneVsRestSvm } from './linear-svm.ts';
+import { allowedFalseAccepts, calibrateThreshold, openSetRates, type OpenSetRates, thresholdCurve, type ScoredSample } from './open-set.ts';
+import { applyProjection, fitPcaBasis, type PcaBasis, type Projection, projectionOf } from './projection.ts';
 import { INT8_LIMIT, type QuantizeSettings } from './quantize.ts';
 import { quantizeSvm } from './quantize-model.ts';
-import { writeReport, type PipelineReport, type VariantResult } from './report.ts';
+import { type CandidateResult, type EmbeddingSummary, writeReport, type PipelineReport, type VariantResult } from './report.ts';
 import { SeededRandom } from './random.ts';
 import { splitIdentitiesInHalf, stratifiedTrainTestSplit } from './split.ts';
-import { writeFileSync } from 'node:fs';
 
 export interface PipelineOptions {
   facesDir: string;
@@ -43,10 +47,15 @@ export interface PipelineOptions {
   testFraction: number;
   folds: number;
   maxFalseAcceptRate: number;
+  /**
+   * Confidence of the upper bound on the false-accept rate that calibration keeps under `maxFalseAcceptRate`
+   * (see allowedFalseAccepts); 0 compares the calibration share itself. Undefined means DEFAULT_CONFIDENCE.
+   */
+  confidence?: number;
   /** Embedding cache folder; undefined means `<outDir>/cache`. */
   cacheDir?: string;
-  /** Descriptor network; undefined means human's faceres. */
-  network?: NetworkName;
+  /** Descriptor source; undefined means `fused`, human's faceres joined with face-api. */
+  network?: DescriptorSource;
   /** Train only what weights.json needs and skip the measured alternatives and the report. */
   weightsOnly?: boolean;
   /** Use at most this many stranger people, drawn by a seeded shuffle; undefined uses all. */
@@ -72,27 +81,66 @@ export const ALL_QUANTIZATIONS: QuantizeSettings[] = [
   { rounding: 'nearest-even', arithmetic: 'float64' },
   { rounding: 'trunc', arithmetic: 'float64' },
 ];
-/** Shorter descriptor lengths measured through PCA, next to the full 128. */
-export const PCA_DIMS = [32, 64, 96] as const;
-/**
- * Longer descriptor lengths measured when the network's descriptor is longer than 128 (PCA from it, or the
- * descriptor itself at its own length), at the chosen C: they show what the hardware's weight memory costs.
- */
-export const LONGER_DIMS = [256, 1024] as const;
+/** Descriptor length the hardware stores weights for. */
+export const HARDWARE_DIMS = 128;
+/** Shorter descriptor lengths measured next to 128, C chosen by cross-validation. Powers of two, for the rotation. */
+export const SHORTER_DIMS = [32, 64] as const;
+/** Longer descriptor lengths measured at the chosen C when the descriptor is long enough: what more memory buys. */
+export const LONGER_DIMS = [256, 512, 1024] as const;
+/** Default confidence of the false-accept bound at calibration. */
+export const DEFAULT_CONFIDENCE = 0.95;
 export const WEIGHTS_FILE = 'weights.json';
 export const REPLAY_BASE = 'test-set';
 export const PROJECTION_FILE = 'projection.json';
+const RULES: readonly RejectionRule[] = ['score', 'margin'];
 
 interface Sample {
   file: string;
   label: number;
-  embedding: FaceEmbedding;
+  /** One embedding per network of the source, in NETWORKS_OF order. */
+  embeddings: FaceEmbedding[];
+}
+
+/** One rule at its calibrated threshold, on training and calibration data and on test and evaluation data. */
+interface RuleOutcome {
+  rule: RejectionRule;
+  threshold: number;
+  /** Out-of-fold training faces and calibration strangers. */
+  calibration: OpenSetRates;
+  /** Test faces and evaluation strangers; reported, never used for a choice. */
+  evaluation: OpenSetRates;
+}
+
+/** A descriptor measured as the integer model it gives. */
+interface Candidate {
+  spec: DescriptorSpec;
+  descriptor: string;
+  projection: Projection;
+  /** Projected descriptors of the known faces and of the negative strangers. */
+  vectors: Float32Array[];
+  negativeVectors: Float32Array[];
+  codes: Int8Array[];
+  evaluationCodes: Int8Array[];
+  int8: FitResult;
+  integer: IntModel;
+  integerTest: number;
+  calibrationScored: ScoredSample[];
+  testScored: ScoredSample[];
+  evaluationScored: ScoredSample[];
+  rules: RuleOutcome[];
+  /** Out-of-fold training faces accepted and correct under the better rule: what the choice maximizes. */
+  criterion: number;
 }
 
 const log = (message: string): void => {
   console.error(`[pipeline] ${message}`);
 };
 const percent = (value: number): string => `${(100 * value).toFixed(2)} %`;
+
+const CACHE_KEYS: Record<NetworkName, () => CacheKey> = {
+  human: () => ({ model: HumanEmbedder.modelId, preprocessing: HumanEmbedder.preprocessingId, backend: selectedBackend(), dims: HUMAN_DIMS }),
+  'face-api': () => ({ model: FaceApiEmbedder.modelId, preprocessing: FaceApiEmbedder.preprocessingId, backend: selectedBackend(), dims: FACE_API_DIMS }),
+};
 
 export async function runPipeline(options: PipelineOptions): Promise<void> {
   const timings: Record<string, number> = {};
@@ -103,8 +151,10 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     stageStart = performance.now();
   };
 
-  const network = options.network ?? 'human';
+  const source = options.network ?? 'fused';
+  const networks = NETWORKS_OF[source];
   const useNegatives = options.strangerNegatives ?? true;
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
 
   // Listing.
   const faces = listDataset(options.facesDir, options.minImages);
@@ -136,51 +186,31 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   );
   endStage('list');
 
-  // Embedding, through the cache.
-  const cacheKey =
-    network === 'human'
-      ? { model: HumanEmbedder.modelId, preprocessing: HumanEmbedder.preprocessingId, backend: selectedBackend(), dims: HUMAN_DIMS }
-      : { model: FaceApiEmbedder.modelId, preprocessing: FaceApiEmbedder.preprocessingId, backend: selectedBackend(), dims: FACE_API_DIMS };
-  const cache = EmbeddingCache.open(options.cacheDir ?? join(options.outDir, 'cache'), cacheKey);
-  log(`embedding cache ${cache.binPath}: ${cache.size} records`);
-  // Known faces first, so an interrupted run has what training needs before it turns to the strangers.
+  // Embedding, through one cache per network.
   const faceFiles: ImageFile[] = faces.images.map((image) => ({ path: image.path, name: `faces/${image.relativePath}` }));
   const strangerFiles: ImageFile[] = strangers.images.map((image) => ({ path: image.path, name: `strangers/${image.relativePath}` }));
-  const faceOutcome = await embedImages(faceFiles, cache, options.workers, network);
-  cache.writeIndex(faceOutcome.hashes);
-  const strangerOutcome = await embedImages(strangerFiles, cache, options.workers, network);
-  const embedded = {
-    embeddings: new Map([...faceOutcome.embeddings, ...strangerOutcome.embeddings]),
-    hashes: [...faceOutcome.hashes, ...strangerOutcome.hashes],
-    skipped: [...faceOutcome.skipped, ...strangerOutcome.skipped],
-    fromCache: faceOutcome.fromCache + strangerOutcome.fromCache,
-    computed: faceOutcome.computed + strangerOutcome.computed,
-    succeeded: faceOutcome.succeeded + strangerOutcome.succeeded,
-    computeSeconds: faceOutcome.computeSeconds + strangerOutcome.computeSeconds,
-  };
-  // A run that only retried images with no face found measures nothing useful, so the stored timing stays.
-  const newTiming =
-    embedded.succeeded > 0
-      ? {
-          images: embedded.computed,
-          seconds: embedded.computeSeconds,
-          workers: options.workers,
-          secondsPerImagePerWorker: (embedded.computeSeconds * options.workers) / embedded.computed,
-        }
-      : undefined;
-  cache.writeIndex(embedded.hashes, newTiming);
-  const embeddingTiming = newTiming ?? cache.readTiming();
-  cache.close();
-  log(`embedded ${embedded.succeeded} images, ${embedded.fromCache} from the cache, ${embedded.skipped.length} skipped`);
+  const embedded = new Map<NetworkName, Map<string, FaceEmbedding>>();
+  const embeddingSummaries: EmbeddingSummary[] = [];
+  const skippedByName = new Map<string, SkippedImage>();
+  for (const network of networks) {
+    const outcome = await embedWithCache(network, faceFiles, strangerFiles, options.cacheDir ?? join(options.outDir, 'cache'), options.workers);
+    embedded.set(network, outcome.embeddings);
+    embeddingSummaries.push(outcome.summary);
+    for (const skipped of outcome.skipped) if (!skippedByName.has(skipped.name)) skippedByName.set(skipped.name, skipped);
+  }
   endStage('embed');
   if (options.stage === 'embed') return;
 
-  // Samples and splits.
+  // Samples and splits. An image counts only when every network of the source embedded it.
+  const embeddingsOf = (name: string): FaceEmbedding[] | undefined => {
+    const found = networks.map((network) => embedded.get(network)!.get(name));
+    return found.every((embedding) => embedding !== undefined) ? (found as FaceEmbedding[]) : undefined;
+  };
   const classIndex = new Map(faces.identities.map((name, index) => [name, index]));
   const faceSamples: Sample[] = [];
   for (const image of faces.images) {
-    const embedding = embedded.embeddings.get(`faces/${image.relativePath}`);
-    if (embedding) faceSamples.push({ file: `faces/${image.relativePath}`, label: classIndex.get(image.identity)!, embedding });
+    const embeddings = embeddingsOf(`faces/${image.relativePath}`);
+    if (embeddings) faceSamples.push({ file: `faces/${image.relativePath}`, label: classIndex.get(image.identity)!, embeddings });
   }
   const labels = Int32Array.from(faceSamples, (sample) => sample.label);
   const classCount = faces.identities.length;
@@ -194,8 +224,8 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     return strangers.images
       .filter((image) => chosen.has(image.identity))
       .flatMap((image) => {
-        const embedding = embedded.embeddings.get(`strangers/${image.relativePath}`);
-        return embedding ? [{ file: `strangers/${image.relativePath}`, label: -1, embedding }] : [];
+        const embeddings = embeddingsOf(`strangers/${image.relativePath}`);
+        return embeddings ? [{ file: `strangers/${image.relativePath}`, label: -1, embeddings }] : [];
       });
   };
   const negativeStrangers = strangerSamples(negativePeople);
@@ -207,14 +237,15 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       `${calibrationStrangers.length} of ${calibrationPeople.length} for calibration, ` +
       `${evaluationStrangers.length} of ${evaluationPeople.length} for evaluation`,
   );
+  if (calibrationStrangers.length === 0 || evaluationStrangers.length === 0) {
+    throw new Error(`--strangers ${options.strangersDir}: no embedded image is left for calibration or evaluation`);
+  }
   endStage('split');
 
-  // Variants: FP32, INT8 embeddings with float weights, integer model; with and without the mirror average.
   const trainer = new SvmTrainer(options.workers);
   const settings: FitSettings = { grid: C_GRID, folds: options.folds, seed: options.seed, svm: DEFAULT_SVM_OPTIONS };
   const testLabels = split.test.map((row) => labels[row]!);
-  const variants: VariantResult[] = [];
-  const integerModelOf = (model: Parameters<typeof quantizeSvm>[0], quantization: QuantizeSettings): IntModel => {
+  const integerModelOf = (model: OneVsRestSvm, quantization: QuantizeSettings): IntModel => {
     const quantized = quantizeSvm(model, INT8_LIMIT);
     return {
       format: INT_MODEL_FORMAT,
@@ -228,168 +259,170 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       quantization: { scheme: 'per-vector-symmetric', limit: 127, ...quantization },
     };
   };
-
-  const byFlip = new Map<
-    boolean,
-    {
-      vectors: Float32Array[];
-      /** Descriptors of the negative strangers, in the same features as `vectors`. */
-      negativeVectors: Float32Array[];
-      int8: Awaited<ReturnType<typeof fitAndTest>>;
-      codes: Int8Array[];
-      pca: PcaProjection | undefined;
-    }
-  >();
   const int8Negatives = (vectors: readonly Float32Array[], quantization: QuantizeSettings) =>
     useNegatives ? int8Features(quantizeAll(vectors, quantization)) : undefined;
+  /** Both rules at thresholds calibrated on `calibration`, applied to known faces and strangers. */
+  const rulesAt = (
+    calibration: readonly ScoredSample[],
+    known: { calibration: readonly ScoredSample[]; evaluation: readonly ScoredSample[] },
+    evaluation: readonly ScoredSample[],
+  ): RuleOutcome[] =>
+    RULES.map((rule) => {
+      const threshold = calibrateThreshold(calibration, rule, options.maxFalseAcceptRate, confidence);
+      return {
+        rule,
+        threshold,
+        calibration: openSetRates(known.calibration, calibration, rule, threshold),
+        evaluation: openSetRates(known.evaluation, evaluation, rule, threshold),
+      };
+    });
+
+  // PCA bases by raw descriptor (flip and fusion weight); rotation and length only slice and turn them.
+  const bases = new Map<string, { raw: Float32Array[]; basis: PcaBasis }>();
+  const basisOf = (spec: DescriptorSpec) => {
+    const key = specKey({ ...spec, rotate: false });
+    let entry = bases.get(key);
+    if (!entry) {
+      const raw = faceSamples.map((sample) => rawDescriptor(sample.embeddings, spec));
+      entry = { raw, basis: fitPcaBasis(split.train.map((row) => raw[row]!)) };
+      bases.set(key, entry);
+    }
+    return entry;
+  };
+  const projectSamples = (samples: readonly Sample[], spec: DescriptorSpec, projection: Projection): Float32Array[] =>
+    samples.map((sample) => applyProjection(projection, rawDescriptor(sample.embeddings, spec)));
+
+  const candidates = new Map<string, Candidate>();
+  /** Measures the integer model of one descriptor at D = 128; each spec is measured once. */
+  const measure = async (spec: DescriptorSpec): Promise<Candidate> => {
+    const known = candidates.get(specKey(spec));
+    if (known) return known;
+    const { raw, basis } = basisOf(spec);
+    const projection = projectionOf(basis, HARDWARE_DIMS, spec.rotate);
+    const vectors = raw.map((vector) => applyProjection(projection, vector));
+    const negativeVectors = projectSamples(negativeStrangers, spec, projection);
+    const codes = quantizeAll(vectors, MAIN_QUANTIZATION);
+    const int8 = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, settings, int8Negatives(negativeVectors, MAIN_QUANTIZATION));
+    const integer = integerModelOf(int8.model, MAIN_QUANTIZATION);
+    const integerTest = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
+
+    // Out-of-fold integer scores of the training faces, each from the fold model that did not see it.
+    const foldModels = int8.cv.foldModels.map((foldModel) => integerModelOf(foldModel, MAIN_QUANTIZATION));
+    const trainKnown = split.train.map((row, i) => scoreSample(foldModels[int8.cv.foldOf[i]!]!, codes[row]!, labels[row]!));
+    const calibrationScored = quantizeAll(projectSamples(calibrationStrangers, spec, projection), MAIN_QUANTIZATION).map((code) => scoreSample(integer, code, -1));
+    const evaluationCodes = quantizeAll(projectSamples(evaluationStrangers, spec, projection), MAIN_QUANTIZATION);
+    const evaluationScored = evaluationCodes.map((code) => scoreSample(integer, code, -1));
+    const testScored = split.test.map((row) => scoreSample(integer, codes[row]!, labels[row]!));
+    const rules = rulesAt(calibrationScored, { calibration: trainKnown, evaluation: testScored }, evaluationScored);
+    const candidate: Candidate = {
+      spec, descriptor: describeSpec(spec), projection, vectors, negativeVectors, codes, evaluationCodes, int8, integer, integerTest,
+      calibrationScored, testScored, evaluationScored, rules,
+      criterion: Math.max(...rules.map((outcome) => outcome.calibration.acceptedCorrect)),
+    };
+    candidates.set(specKey(spec), candidate);
+    log(
+      `${candidate.descriptor}: C ${int8.cv.bestC}, integer ${percent(integerTest)}, out-of-fold faces accepted and correct ` +
+        rules.map((outcome) => `${percent(outcome.calibration.acceptedCorrect)} (${outcome.rule})`).join(', ') +
+        ` (${int8.seconds.toFixed(0)} s)`,
+    );
+    return candidate;
+  };
+  // The first candidate with the highest criterion wins.
+  const better = (a: Candidate, b: Candidate): Candidate => (b.criterion > a.criterion ? b : a);
+
   try {
-    for (const flip of [false, true]) {
-      // Descriptors longer than the hardware's 128 are projected by PCA fitted on the training split.
-      const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
-      const pca = raw[0]!.length > FACE_API_DIMS ? fitPca(split.train.map((row) => raw[row]!), FACE_API_DIMS) : undefined;
-      const vectors = pca ? raw.map((vector) => projectPca(pca, vector)) : raw;
-      const negativeVectors = negativeStrangers.map((sample) => featuresOf(sample.embedding, flip, pca));
-      const descriptor = flip ? 'mean with mirror image' : 'plain';
+    // Descriptor choice: the rotated candidates, then the best of them without the rotation.
+    let chosen: Candidate | undefined;
+    for (const spec of rotatedCandidates(source)) {
+      const candidate = await measure(spec);
+      chosen = chosen ? better(chosen, candidate) : candidate;
+    }
+    chosen = better(chosen!, await measure({ ...chosen!.spec, rotate: false }));
+    const { spec } = chosen;
+    const C = chosen.int8.cv.bestC;
+    log(`chosen descriptor: ${chosen.descriptor}`);
+    endStage('choose-descriptor');
 
-      if (!options.weightsOnly) {
-        const fp32 = await fitAndTest(trainer, floatFeatures(vectors), labels, classCount, split, settings, useNegatives ? floatFeatures(negativeVectors) : undefined);
-        variants.push({ kind: 'fp32', descriptor, dims: FACE_API_DIMS, C: fp32.cv.bestC, cvAccuracy: best(fp32.cv.grid), testAccuracy: fp32.testAccuracy, cvGrid: fp32.cv.grid });
-        log(`FP32, ${descriptor}: C ${fp32.cv.bestC}, test ${percent(fp32.testAccuracy)} (${fp32.seconds.toFixed(0)} s)`);
-      }
-
-      const codes = quantizeAll(vectors, MAIN_QUANTIZATION);
-      const int8 = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, settings, int8Negatives(negativeVectors, MAIN_QUANTIZATION));
-      variants.push({ kind: 'int8-embeddings', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, cvAccuracy: best(int8.cv.grid), testAccuracy: int8.testAccuracy, cvGrid: int8.cv.grid });
-      const integer = integerModelOf(int8.model, MAIN_QUANTIZATION);
-      const integerTest = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      variants.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, testAccuracy: integerTest });
-      log(`INT8, ${descriptor}: C ${int8.cv.bestC}, float weights ${percent(int8.testAccuracy)}, integer ${percent(integerTest)} (${int8.seconds.toFixed(0)} s)`);
-      byFlip.set(flip, { vectors, negativeVectors, int8, codes, pca });
+    // FP32, INT8 embeddings and the integer model, with and without the mirror-image average.
+    const variants: VariantResult[] = [];
+    for (const flip of options.weightsOnly ? [] : [false, true]) {
+      const candidate = await measure({ ...spec, flip });
+      const fp32 = await fitAndTest(trainer, floatFeatures(candidate.vectors), labels, classCount, split, settings, useNegatives ? floatFeatures(candidate.negativeVectors) : undefined);
+      // FP32 on the same vectors each divided by its largest magnitude: INT8 quantization's scale without its rounding.
+      const scaled = await fitAndTest(
+        trainer, floatFeatures(candidate.vectors.map(maxScaled)), labels, classCount, split, settings,
+        useNegatives ? floatFeatures(candidate.negativeVectors.map(maxScaled)) : undefined,
+      );
+      const { descriptor, int8 } = candidate;
+      variants.push(
+        { kind: 'fp32', descriptor, dims: HARDWARE_DIMS, C: fp32.cv.bestC, cvAccuracy: best(fp32.cv.grid), testAccuracy: fp32.testAccuracy, cvGrid: fp32.cv.grid },
+        { kind: 'fp32-max-scaled', descriptor, dims: HARDWARE_DIMS, C: scaled.cv.bestC, cvAccuracy: best(scaled.cv.grid), testAccuracy: scaled.testAccuracy, cvGrid: scaled.cv.grid },
+        { kind: 'int8-embeddings', descriptor, dims: HARDWARE_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, cvAccuracy: best(int8.cv.grid), testAccuracy: int8.testAccuracy, cvGrid: int8.cv.grid },
+        { kind: 'integer', descriptor, dims: HARDWARE_DIMS, quantization: MAIN_QUANTIZATION, C: int8.cv.bestC, testAccuracy: candidate.integerTest },
+      );
+      log(`${descriptor}: FP32 C ${fp32.cv.bestC}, test ${percent(fp32.testAccuracy)}; FP32 divided by the largest magnitude ${percent(scaled.testAccuracy)}; INT8 float weights ${percent(int8.testAccuracy)}, integer ${percent(candidate.integerTest)}`);
     }
     endStage('train-variants');
 
-    const flip = best(byFlip.get(true)!.int8.cv.grid) > best(byFlip.get(false)!.int8.cv.grid);
-    const chosen = byFlip.get(flip)!;
-    const descriptor = flip ? 'mean with mirror image' : 'plain';
-    log(`chosen descriptor: ${descriptor}`);
-
     // The other quantization settings, at the chosen C.
-    const C = chosen.int8.cv.bestC;
     const quantizationResults: VariantResult[] = [];
     for (const quantization of options.weightsOnly ? [] : ALL_QUANTIZATIONS) {
       const isMain = quantization.rounding === MAIN_QUANTIZATION.rounding && quantization.arithmetic === MAIN_QUANTIZATION.arithmetic;
       const codes = isMain ? chosen.codes : quantizeAll(chosen.vectors, quantization);
       let trained = chosen.int8.model;
       if (!isMain) {
-        const x = int8Features(codes);
         const train = withNegatives(
-          selectRows(x, split.train),
+          selectRows(int8Features(codes), split.train),
           Int32Array.from(split.train, (row) => labels[row]!),
           int8Negatives(chosen.negativeVectors, quantization),
         );
-        const path = await trainer.trainPath(
-          train.x,
-          train.labels,
-          classCount,
-          [C],
-          DEFAULT_SVM_OPTIONS,
-        );
-        trained = path.models[0]!;
+        trained = (await trainer.trainPath(train.x, train.labels, classCount, [C], DEFAULT_SVM_OPTIONS)).models[0]!;
       }
-      const integer = integerModelOf(trained, quantization);
-      const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      quantizationResults.push({ kind: 'integer', descriptor, dims: FACE_API_DIMS, quantization, C, testAccuracy: accuracy });
+      const accuracy = integerAccuracy(integerModelOf(trained, quantization), split.test.map((row) => codes[row]!), testLabels);
+      quantizationResults.push({ kind: 'integer', descriptor: chosen.descriptor, dims: HARDWARE_DIMS, quantization, C, testAccuracy: accuracy });
       log(`integer model, ${quantization.rounding}/${quantization.arithmetic}: ${percent(accuracy)}`);
     }
     endStage('quantization-variants');
 
-    // Shorter descriptors by PCA fitted on the training split, C chosen among the neighbours of the full-length C.
+    // Other descriptor lengths from the chosen raw descriptor: shorter ones with C chosen among the neighbours of
+    // the chosen C, longer ones at the chosen C.
     const dimsResults: VariantResult[] = [];
     const neighbourGrid = C_GRID.filter((_, i) => Math.abs(i - C_GRID.indexOf(C as (typeof C_GRID)[number])) <= 1);
-    const calibrationVectors = calibrationStrangers.map((sample) => featuresOf(sample.embedding, flip, chosen.pca));
-    const evaluationVectors = evaluationStrangers.map((sample) => featuresOf(sample.embedding, flip, chosen.pca));
-    /**
-     * Applies both rules, each at its threshold calibrated on the calibration strangers, to the test faces and
-     * the evaluation strangers. `project` maps the strangers' vectors into the features of `model`.
-     */
-    const openSetOf = (
-      model: IntModel,
-      codes: readonly Int8Array[],
-      project: (vector: Float32Array) => Float32Array,
-      strangerVectors: { calibration: readonly Float32Array[]; evaluation: readonly Float32Array[] },
-    ) => {
-      const score = (vectors: readonly Float32Array[]) => quantizeAll(vectors.map(project), MAIN_QUANTIZATION).map((code) => scoreSample(model, code, -1));
-      const calibration = score(strangerVectors.calibration);
-      const evaluation = score(strangerVectors.evaluation);
-      const test = split.test.map((row) => scoreSample(model, codes[row]!, labels[row]!));
-      return (['score', 'margin'] as RejectionRule[]).map((rule) => openSetRates(test, evaluation, rule, calibrateThreshold(calibration, rule, options.maxFalseAcceptRate)));
-    };
-
-    for (const dims of options.weightsOnly ? [] : PCA_DIMS) {
-      const pca = fitPca(split.train.map((row) => chosen.vectors[row]!), dims);
-      const project = (vector: Float32Array): Float32Array => projectPca(pca, vector);
-      const codes = quantizeAll(chosen.vectors.map(project), MAIN_QUANTIZATION);
-      const negatives = int8Negatives(chosen.negativeVectors.map(project), MAIN_QUANTIZATION);
-      const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid }, negatives);
-      const integer = integerModelOf(fit.model, MAIN_QUANTIZATION);
+    const { basis } = basisOf(spec);
+    const lengths = [...SHORTER_DIMS, ...LONGER_DIMS].filter((dims) => dims <= basis.inputDims);
+    for (const dims of options.weightsOnly ? [] : lengths) {
+      const projection = projectionOf(basis, dims, spec.rotate);
+      const codes = quantizeAll(basisOf(spec).raw.map((vector) => applyProjection(projection, vector)), MAIN_QUANTIZATION);
+      const negatives = int8Negatives(projectSamples(negativeStrangers, spec, projection), MAIN_QUANTIZATION);
+      let model: OneVsRestSvm;
+      let cv: FitResult['cv'] | undefined;
+      if (dims < HARDWARE_DIMS) {
+        const fit = await fitAndTest(trainer, int8Features(codes), labels, classCount, split, { ...settings, grid: neighbourGrid }, negatives);
+        model = fit.model;
+        cv = fit.cv;
+      } else {
+        const train = withNegatives(selectRows(int8Features(codes), split.train), Int32Array.from(split.train, (row) => labels[row]!), negatives);
+        model = (await trainer.trainPath(train.x, train.labels, classCount, [C], DEFAULT_SVM_OPTIONS)).models[0]!;
+      }
+      const integer = integerModelOf(model, MAIN_QUANTIZATION);
       const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      const [byScore, byMargin] = openSetOf(integer, codes, project, { calibration: calibrationVectors, evaluation: evaluationVectors });
+      const scoreStrangers = (samples: readonly Sample[]) =>
+        quantizeAll(projectSamples(samples, spec, projection), MAIN_QUANTIZATION).map((code) => scoreSample(integer, code, -1));
+      const testScored = split.test.map((row) => scoreSample(integer, codes[row]!, labels[row]!));
+      const [byScore, byMargin] = rulesAt(scoreStrangers(calibrationStrangers), { calibration: [], evaluation: testScored }, scoreStrangers(evaluationStrangers)).map((outcome) => outcome.evaluation);
       dimsResults.push({
-        kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C: fit.cv.bestC, cvAccuracy: best(fit.cv.grid), testAccuracy: accuracy,
-        explainedVariance: pca.explainedVariance, openSet: { score: byScore!, margin: byMargin! },
+        kind: 'integer', descriptor: chosen.descriptor, dims, quantization: MAIN_QUANTIZATION, C: cv?.bestC ?? C, cvAccuracy: cv ? best(cv.grid) : undefined,
+        testAccuracy: accuracy, explainedVariance: projection.explainedVariance, openSet: { score: byScore!, margin: byMargin! },
       });
-      log(`integer model, PCA to ${dims}: C ${fit.cv.bestC}, ${percent(accuracy)}, accepted and correct ${percent(byScore!.acceptedCorrect)} (score), ${percent(byMargin!.acceptedCorrect)} (margin)`);
+      log(`integer model, D ${dims}: ${percent(accuracy)}, accepted and correct ${percent(byScore!.acceptedCorrect)} (score), ${percent(byMargin!.acceptedCorrect)} (margin)`);
     }
+    endStage('dims-variants');
 
-    // Longer descriptors, from the network's own descriptor, at the chosen C.
-    const raw = faceSamples.map((sample) => descriptorOf(sample.embedding, flip));
-    const rawLength = raw[0]!.length;
-    const rawStrangers = {
-      calibration: calibrationStrangers.map((sample) => descriptorOf(sample.embedding, flip)),
-      evaluation: evaluationStrangers.map((sample) => descriptorOf(sample.embedding, flip)),
-    };
-    for (const dims of options.weightsOnly || rawLength <= FACE_API_DIMS ? [] : LONGER_DIMS.filter((d) => d <= rawLength)) {
-      const pca = dims < rawLength ? fitPca(split.train.map((row) => raw[row]!), dims) : undefined;
-      const project = (vector: Float32Array): Float32Array => (pca ? projectPca(pca, vector) : vector);
-      const codes = quantizeAll(raw.map(project), MAIN_QUANTIZATION);
-      const negatives = int8Negatives(negativeStrangers.map((sample) => featuresOf(sample.embedding, flip, pca)), MAIN_QUANTIZATION);
-      const train = withNegatives(selectRows(int8Features(codes), split.train), Int32Array.from(split.train, (row) => labels[row]!), negatives);
-      const path = await trainer.trainPath(train.x, train.labels, classCount, [C], DEFAULT_SVM_OPTIONS);
-      const integer = integerModelOf(path.models[0]!, MAIN_QUANTIZATION);
-      const accuracy = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
-      const [byScore, byMargin] = openSetOf(integer, codes, project, rawStrangers);
-      dimsResults.push({ kind: 'integer', descriptor, dims, quantization: MAIN_QUANTIZATION, C, testAccuracy: accuracy, openSet: { score: byScore!, margin: byMargin! } });
-      log(`integer model, ${pca ? 'PCA to ' : ''}${dims}: C ${C}, ${percent(accuracy)}, accepted and correct ${percent(byScore!.acceptedCorrect)} (score), ${percent(byMargin!.acceptedCorrect)} (margin)`);
-    }
-    endStage('pca-variants');
-
-    // Threshold: out-of-fold integer scores of the training faces, and the calibration strangers.
-    const model = integerModelOf(chosen.int8.model, MAIN_QUANTIZATION);
-    const trainKnown: ScoredSample[] = [];
-    const foldModels = chosen.int8.cv.foldModels.map((foldModel) => integerModelOf(foldModel, MAIN_QUANTIZATION));
-    split.train.forEach((row, i) => {
-      trainKnown.push(scoreSample(foldModels[chosen.int8.cv.foldOf[i]!]!, chosen.codes[row]!, labels[row]!));
-    });
-    const calibrationScored = quantizeAll(calibrationVectors, MAIN_QUANTIZATION).map((code) => scoreSample(model, code, -1));
-    const evaluationCodes = quantizeAll(evaluationVectors, MAIN_QUANTIZATION);
-    const evaluationScored = evaluationCodes.map((code) => scoreSample(model, code, -1));
-    const testScored = split.test.map((row) => scoreSample(model, chosen.codes[row]!, labels[row]!));
-
-    const rules = (['score', 'margin'] as RejectionRule[]).map((rule) => {
-      const threshold = calibrateThreshold(calibrationScored, rule, options.maxFalseAcceptRate);
-      return {
-        rule,
-        threshold,
-        calibration: openSetRates(trainKnown, calibrationScored, rule, threshold),
-        evaluation: openSetRates(testScored, evaluationScored, rule, threshold),
-        curve: thresholdCurve(testScored, evaluationScored, rule, 121),
-      };
-    });
-    const byRule = (rule: RejectionRule) => rules.find((entry) => entry.rule === rule)!;
-    // The rule that accepts more training faces correctly at the calibrated false-accept rate; ties to `score`,
-    // which needs no runner-up score in hardware.
-    const chosenRule: RejectionRule =
-      byRule('margin').calibration.acceptedCorrect > byRule('score').calibration.acceptedCorrect ? 'margin' : 'score';
+    // Threshold and rule of the chosen descriptor. The rule kept accepts more out-of-fold training faces correctly
+    // at the calibrated false-accept limit. A tie goes to `score`, because it needs no runner-up score in hardware.
+    const model = chosen.integer;
+    const byRule = (rule: RejectionRule) => chosen.rules.find((outcome) => outcome.rule === rule)!;
+    const chosenRule: RejectionRule = byRule('margin').calibration.acceptedCorrect > byRule('score').calibration.acceptedCorrect ? 'margin' : 'score';
     model.rule = chosenRule;
     model.threshold = byRule(chosenRule).threshold;
     log(
@@ -399,35 +432,28 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     endStage('calibrate');
 
     // Artifacts.
-    mkdirSync(options.outDir, { recursive: true });
+    const cacheKeys = networks.map((network) => CACHE_KEYS[network]());
+    const projectionText = `pca ${chosen.projection.inputDims} to ${chosen.projection.outputDims}${spec.rotate ? ' then Hadamard rotation' : ''}, ${PROJECTION_FILE}`;
     const provenance: ModelProvenance = {
-      descriptor: { model: cacheKey.model, preprocessing: cacheKey.preprocessing, backend: cacheKey.backend, flip, projection: chosen.pca ? `pca ${chosen.pca.inputDims} to ${chosen.pca.outputDims}, ${PROJECTION_FILE}` : 'none' },
+      descriptor: {
+        model: cacheKeys.map((key) => key.model).join(' + '),
+        preprocessing: cacheKeys.map((key) => key.preprocessing).join(' + '),
+        backend: cacheKeys[0]!.backend,
+        flip: spec.flip,
+        fusionWeight: spec.fusionWeight ?? null,
+        projection: projectionText,
+      },
       svm: { C, loss: DEFAULT_SVM_OPTIONS.loss, bias: DEFAULT_SVM_OPTIONS.bias, epsilon: DEFAULT_SVM_OPTIONS.epsilon, maxIterations: DEFAULT_SVM_OPTIONS.maxIterations },
       weightScale: quantizeSvm(chosen.int8.model, INT8_LIMIT).weightScale,
       featureScale: INT8_LIMIT,
-      threshold: { maxFalseAcceptRate: options.maxFalseAcceptRate, calibrationStrangers: calibrationScored.length, negativeStrangers: negativeStrangers.length },
+      threshold: { maxFalseAcceptRate: options.maxFalseAcceptRate, confidence, calibrationStrangers: chosen.calibrationScored.length, negativeStrangers: negativeStrangers.length },
       split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
     };
     writeFileSync(join(options.outDir, WEIGHTS_FILE), formatIntModel(model, provenance));
-    if (chosen.pca) {
-      const projection = {
-        description: 'Host-side projection applied before INT8 quantization: y[j] = sum_k (x[k] - mean[k]) * components[k][j], rounded to float32.',
-        inputDims: chosen.pca.inputDims,
-        outputDims: chosen.pca.outputDims,
-        mean: Array.from(chosen.pca.mean),
-        components: Array.from({ length: chosen.pca.inputDims }, (_, k) =>
-          Array.from(chosen.pca!.components.subarray(k * chosen.pca!.outputDims, (k + 1) * chosen.pca!.outputDims)),
-        ),
-      };
-      writeFileSync(join(options.outDir, PROJECTION_FILE), JSON.stringify(projection) + '\n');
-    } else if (existsSync(join(options.outDir, PROJECTION_FILE))) {
-      // A projection left by an earlier run of another network would not belong to these weights.
-      rmSync(join(options.outDir, PROJECTION_FILE));
-      log(`removed ${PROJECTION_FILE} of an earlier run: these weights take the descriptor without projection`);
-    }
+    writeFileSync(join(options.outDir, PROJECTION_FILE), formatProjection(chosen.projection, spec, networks));
     const replay: ReplayVector[] = [
       ...split.test.map((row) => ({ file: faceSamples[row]!.file, set: 'test' as const, label: labels[row]!, vector: chosen.codes[row]! })),
-      ...evaluationStrangers.map((sample, i) => ({ file: sample.file, set: 'stranger-evaluation' as const, label: -1, vector: evaluationCodes[i]! })),
+      ...evaluationStrangers.map((sample, i) => ({ file: sample.file, set: 'stranger-evaluation' as const, label: -1, vector: chosen.evaluationCodes[i]! })),
     ];
     writeReplayVectors(join(options.outDir, REPLAY_BASE), model, replay);
     endStage('write-model');
@@ -438,6 +464,18 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       return;
     }
 
+    const candidateResults: CandidateResult[] = [...candidates.values()].map((candidate) => ({
+      descriptor: candidate.descriptor,
+      flip: candidate.spec.flip,
+      fusionWeight: candidate.spec.fusionWeight ?? null,
+      rotated: candidate.spec.rotate,
+      C: candidate.int8.cv.bestC,
+      cvAccuracy: best(candidate.int8.cv.grid),
+      integerTestAccuracy: candidate.integerTest,
+      criterion: candidate.criterion,
+      rules: candidate.rules,
+      chosen: candidate === chosen,
+    }));
     const report: PipelineReport = {
       command: options.commandLine,
       reference: { fp32: 0.9766, int8: 0.9741, people: 423, images: 5985, train: 4788, test: 1197 },
@@ -449,11 +487,12 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
           images: strangers.images.length,
           peopleInFolder: allStrangers.identities.length,
         },
-        skipped: embedded.skipped,
-        fallbackBoxes: {
-          faces: faceSamples.filter((sample) => !sample.embedding.detected).length,
-          strangers: [...calibrationStrangers, ...evaluationStrangers].filter((sample) => !sample.embedding.detected).length,
-        },
+        skipped: [...skippedByName.values()],
+        fallbackBoxes: networks.map((network, n) => ({
+          network,
+          faces: faceSamples.filter((sample) => !sample.embeddings[n]!.detected).length,
+          strangers: [...negativeStrangers, ...calibrationStrangers, ...evaluationStrangers].filter((sample) => !sample.embeddings[n]!.detected).length,
+        })),
         split: { seed: options.seed, testFraction: options.testFraction, train: split.train.length, test: split.test.length },
         strangerHalves: {
           negatives: { people: negativePeople.length, images: negativeStrangers.length },
@@ -461,15 +500,24 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
           evaluation: { people: evaluationPeople.length, images: evaluationStrangers.length },
         },
       },
-      embedding: { ...cacheKey, dims: cacheKey.dims, timing: embeddingTiming, computedThisRun: embedded.succeeded, fromCache: embedded.fromCache },
+      embeddings: embeddingSummaries,
+      source,
+      candidates: candidateResults,
       variants,
       quantizationVariants: quantizationResults,
       dimsVariants: dimsResults,
-      chosen: { flip, descriptor, quantization: MAIN_QUANTIZATION, dims: FACE_API_DIMS, C, rule: chosenRule, threshold: model.threshold },
+      chosen: {
+        flip: spec.flip, fusionWeight: spec.fusionWeight ?? null, rotated: spec.rotate, descriptor: chosen.descriptor,
+        quantization: MAIN_QUANTIZATION, dims: HARDWARE_DIMS, C, cvAccuracy: best(chosen.int8.cv.grid), integerTestAccuracy: chosen.integerTest,
+        explainedVariance: chosen.projection.explainedVariance,
+        rule: chosenRule, threshold: model.threshold,
+      },
       openSet: {
         maxFalseAcceptRate: options.maxFalseAcceptRate,
-        rules: rules.map(({ rule, threshold, calibration, evaluation }) => ({ rule, threshold, calibration, evaluation })),
-        curves: Object.fromEntries(rules.map(({ rule, curve }) => [rule, curve])),
+        confidence,
+        allowedFalseAccepts: allowedFalseAccepts(chosen.calibrationScored.length, options.maxFalseAcceptRate, confidence),
+        rules: chosen.rules,
+        curves: Object.fromEntries(RULES.map((rule) => [rule, thresholdCurve(chosen.testScored, chosen.evaluationScored, rule, 121)])),
       },
       timings,
       folds: options.folds,
@@ -482,10 +530,67 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   }
 }
 
-/** Returns an embedding's descriptor (plain or mirror-averaged), projected by `pca` when one is given. */
-function featuresOf(embedding: FaceEmbedding, flip: boolean, pca: PcaProjection | undefined): Float32Array {
-  const vector = descriptorOf(embedding, flip);
-  return pca ? projectPca(pca, vector) : vector;
+/**
+ * Embeds the face and stranger files with one network through its cache, known faces first, so an interrupted
+ * run has what training needs before it turns to the strangers.
+ */
+async function embedWithCache(
+  network: NetworkName,
+  faceFiles: readonly ImageFile[],
+  strangerFiles: readonly ImageFile[],
+  cacheDir: string,
+  workers: number,
+): Promise<{ embeddings: Map<string, FaceEmbedding>; skipped: SkippedImage[]; summary: EmbeddingSummary }> {
+  const key = CACHE_KEYS[network]();
+  const cache = EmbeddingCache.open(cacheDir, key);
+  try {
+    log(`${network}: embedding cache ${cache.binPath}, ${cache.size} records`);
+    const faceOutcome = await embedImages([...faceFiles], cache, workers, network);
+    cache.writeIndex(faceOutcome.hashes);
+    const strangerOutcome = await embedImages([...strangerFiles], cache, workers, network);
+    const outcomes = [faceOutcome, strangerOutcome];
+    const computed = faceOutcome.computed + strangerOutcome.computed;
+    const succeeded = faceOutcome.succeeded + strangerOutcome.succeeded;
+    const computeSeconds = faceOutcome.computeSeconds + strangerOutcome.computeSeconds;
+    // A run that only retried images with no face found measures nothing useful, so the stored timing stays.
+    const newTiming: EmbeddingTiming | undefined =
+      succeeded > 0 ? { images: computed, seconds: computeSeconds, workers, secondsPerImagePerWorker: (computeSeconds * workers) / computed } : undefined;
+    cache.writeIndex(outcomes.flatMap((outcome) => outcome.hashes), newTiming);
+    const fromCache = faceOutcome.fromCache + strangerOutcome.fromCache;
+    const skipped = outcomes.flatMap((outcome) => outcome.skipped);
+    log(`${network}: embedded ${succeeded} images, ${fromCache} from the cache, ${skipped.length} skipped`);
+    return {
+      embeddings: new Map(outcomes.flatMap((outcome) => [...outcome.embeddings])),
+      skipped,
+      summary: { network, ...key, timing: newTiming ?? cache.readTiming(), computedThisRun: succeeded, fromCache },
+    };
+  } finally {
+    cache.close();
+  }
+}
+
+/** Formats the projection file: how the descriptor is made, then `y = (x - mean) components`. */
+function formatProjection(projection: Projection, spec: DescriptorSpec, networks: readonly NetworkName[]): string {
+  const descriptor =
+    (spec.fusionWeight === undefined
+      ? `x is the ${networks[0]} descriptor`
+      : `x joins the ${networks[0]} descriptor scaled to unit length and the ${networks[1]} descriptor scaled to unit length times ${spec.fusionWeight}`) +
+    (spec.flip ? ', each the mean of the descriptors of the image and of its mirror image.' : ', each of the image as it is.');
+  return (
+    JSON.stringify({
+      description: `Host-side projection applied before INT8 quantization: y[j] = sum_k (x[k] - mean[k]) * components[k][j], rounded to float32. ${descriptor}`,
+      networks,
+      flip: spec.flip,
+      fusionWeight: spec.fusionWeight ?? null,
+      rotation: spec.rotate ? 'hadamard' : 'none',
+      inputDims: projection.inputDims,
+      outputDims: projection.outputDims,
+      mean: Array.from(projection.mean),
+      components: Array.from({ length: projection.inputDims }, (_, k) =>
+        Array.from(projection.components.subarray(k * projection.outputDims, (k + 1) * projection.outputDims)),
+      ),
+    }) + '\n'
+  );
 }
 
 /** Keeps `maxPeople` people of a data set, drawn by a shuffle seeded with `seed`, or all when undefined. */

@@ -7,7 +7,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlin
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { readReplayVectors } from '../../runtime/artifacts.ts';
+import { rawDescriptor } from '../../runtime/descriptors.ts';
+import { EmbeddingCache, sha256Hex } from '../../runtime/embedding-cache.ts';
+import { FACE_API_DIMS, FaceApiEmbedder, selectedBackend } from '../../runtime/face-api-embedder.ts';
+import { HUMAN_DIMS, HumanEmbedder } from '../../runtime/human-embedder.ts';
 import { classifyInt, loadIntModel } from '../../runtime/integer-model.ts';
+import { applyProjection, type Projection } from '../../runtime/projection.ts';
+import { quantizeVector } from '../../runtime/quantize.ts';
 import { runPipeline, type PipelineOptions } from '../../runtime/run-pipeline.ts';
 
 const FACES = resolve('../shared/data/lfw_deepfunneled_min5');
@@ -54,6 +61,57 @@ describe('pipeline on an LFW slice', function () {
     expect(Math.max(...model.weights.map((row) => Math.max(...row.map(Math.abs))))).to.equal(127);
   });
 
+  it('writes the projection that turns joined descriptors into the replayed codes', () => {
+    const projection = JSON.parse(readFileSync(join(out, 'projection.json'), 'utf8')) as {
+      networks: string[];
+      inputDims: number;
+      outputDims: number;
+      mean: number[];
+      components: number[][];
+    };
+    expect(projection.networks).to.deep.equal(['human', 'face-api']);
+    expect(projection.inputDims).to.equal(1024 + 128);
+    expect(projection.outputDims).to.equal(128);
+    expect(projection.mean).to.have.length(1152);
+    expect(projection.components).to.have.length(1152);
+    expect(projection.components[0]).to.have.length(128);
+  });
+
+  it('projection.json with the cached embeddings gives the replayed codes', () => {
+    const projection = JSON.parse(readFileSync(join(out, 'projection.json'), 'utf8')) as {
+      flip: boolean;
+      fusionWeight: number;
+      rotation: string;
+      inputDims: number;
+      outputDims: number;
+      mean: number[];
+      components: number[][];
+    };
+    const asProjection: Projection = {
+      mean: Float64Array.from(projection.mean),
+      components: Float64Array.from(projection.components.flat()),
+      inputDims: projection.inputDims,
+      outputDims: projection.outputDims,
+      explainedVariance: 0,
+      rotated: projection.rotation === 'hadamard',
+    };
+    const caches = [
+      EmbeddingCache.open(join(out, 'cache'), { model: HumanEmbedder.modelId, preprocessing: HumanEmbedder.preprocessingId, backend: selectedBackend(), dims: HUMAN_DIMS }, { readOnly: true }),
+      EmbeddingCache.open(join(out, 'cache'), { model: FaceApiEmbedder.modelId, preprocessing: FaceApiEmbedder.preprocessingId, backend: selectedBackend(), dims: FACE_API_DIMS }, { readOnly: true }),
+    ];
+    const model = loadIntModel(join(out, 'weights.json'));
+    const replayed = readReplayVectors(join(out, 'test-set'), model.dims);
+    for (const entry of replayed.filter((row) => row.set === 'test')) {
+      const root = entry.file.startsWith('faces/') ? options.facesDir : options.strangersDir;
+      const hash = sha256Hex(readFileSync(join(root, entry.file.slice(entry.file.indexOf('/') + 1))));
+      const embeddings = caches.map((cache) => cache.get(hash)!);
+      const descriptor = rawDescriptor(embeddings, { flip: projection.flip, fusionWeight: projection.fusionWeight, rotate: asProjection.rotated });
+      const code = quantizeVector(applyProjection(asProjection, descriptor), model.quantization);
+      expect(Array.from(code), entry.file).to.deep.equal(Array.from(entry.vector));
+    }
+    caches.forEach((cache) => cache.close());
+  });
+
   it('replay vectors agree with classifyInt', () => {
     const model = loadIntModel(join(out, 'weights.json'));
     const index = JSON.parse(readFileSync(join(out, 'test-set.json'), 'utf8')) as {
@@ -77,23 +135,33 @@ describe('pipeline on an LFW slice', function () {
   it('writes the report and the curve', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
       variants: unknown[];
+      candidates: Array<{ chosen: boolean; criterion: number }>;
       chosen: { rule: string };
+      embeddings: Array<{ network: string }>;
       data: { strangerHalves: Record<'negatives' | 'calibration' | 'evaluation', { people: number; images: number }> };
     };
-    expect(report.variants).to.have.length(6);
+    expect(report.variants).to.have.length(8);
+    expect(report.embeddings.map((embedding) => embedding.network)).to.deep.equal(['human', 'face-api']);
+    // Six rotated descriptors (two flips, three fusion weights) and the best of them without the rotation.
+    expect(report.candidates).to.have.length(7);
+    const chosen = report.candidates.filter((candidate) => candidate.chosen);
+    expect(chosen).to.have.length(1);
+    expect(chosen[0]!.criterion).to.equal(Math.max(...report.candidates.map((candidate) => candidate.criterion)));
     const halves = report.data.strangerHalves;
     expect(halves.negatives.people + halves.calibration.people).to.equal(15);
     expect(halves.evaluation.people).to.equal(15);
     expect(halves.negatives.images).to.be.greaterThan(0);
     expect(['score', 'margin']).to.include(report.chosen.rule);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/## Unknown rejection/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/## Descriptor choice/);
     expect(readFileSync(join(out, 'threshold-curve.svg'), 'utf8')).to.match(/^<svg /);
   });
 
   it('rerun takes every embedding from the cache and repeats the weights', async () => {
     await runPipeline(options);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { embedding: { computedThisRun: number } };
-    expect(report.embedding.computedThisRun).to.equal(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { embeddings: Array<{ computedThisRun: number }> };
+    expect(report.embeddings).to.have.length(2);
+    for (const embedding of report.embeddings) expect(embedding.computedThisRun).to.equal(0);
     expect(readFileSync(join(out, 'weights.json')).equals(firstWeights)).to.equal(true);
   });
 
