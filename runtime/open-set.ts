@@ -49,12 +49,32 @@ export const measureOf = (sample: ScoredSample, rule: RejectionRule): number =>
  * never falls below the rate seen, so the count is never above the plain one.
  */
 export function allowedFalseAccepts(n: number, maxFalseAcceptRate: number, confidence: number): number {
+  if (!(maxFalseAcceptRate >= 0 && maxFalseAcceptRate < 1)) {
+    throw new Error(`the false-accept limit must be at least 0 and below 1, got ${maxFalseAcceptRate}`);
+  }
   const plain = Math.floor(maxFalseAcceptRate * n);
   if (confidence === 0) return plain;
   if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be 0 or lie between 0 and 1, got ${confidence}`);
   let allowed = 0;
-  while (allowed + 1 <= plain && allowed + 1 < n && jStat.beta.inv(confidence, allowed + 2, n - allowed - 1) <= maxFalseAcceptRate) allowed++;
+  while (allowed + 1 <= plain && falseAcceptBound(allowed + 1, n, confidence) <= maxFalseAcceptRate) allowed++;
   return allowed;
+}
+
+/**
+ * Returns the fewest strangers with which a threshold that accepts none of them bounds the false-accept rate by
+ * `maxFalseAcceptRate` at `confidence`: the smallest n with (1 - rate)^n <= 1 - confidence.
+ */
+export function strangersNeeded(maxFalseAcceptRate: number, confidence: number): number {
+  return maxFalseAcceptRate <= 0 ? Infinity : Math.ceil(Math.log(1 - confidence) / Math.log(1 - maxFalseAcceptRate));
+}
+
+/**
+ * Returns the one-sided Clopper-Pearson upper bound of a false-accept rate at `confidence` when `accepted` of `n`
+ * strangers passed: the `confidence` quantile of Beta(accepted + 1, n - accepted), or 1 when all passed.
+ */
+export function falseAcceptBound(accepted: number, n: number, confidence: number): number {
+  if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be 0 or lie between 0 and 1, got ${confidence}`);
+  return accepted >= n ? 1 : jStat.beta.inv(confidence, accepted + 1, n - accepted);
 }
 
 /**
@@ -67,6 +87,23 @@ export function calibrateThreshold(strangers: readonly ScoredSample[], rule: Rej
   const allowed = allowedFalseAccepts(strangers.length, maxFalseAcceptRate, confidence);
   // Accepting exactly the `allowed` highest measures needs T just above the next one.
   return allowed >= measures.length ? measures[measures.length - 1]! : measures[allowed]! + 1;
+}
+
+/**
+ * Pools the known-face shares of several models' rates, each weighted by its number of known faces. The
+ * threshold and false-accept fields are NaN, because the parts differ in both.
+ */
+export function poolKnownRates(parts: ReadonlyArray<{ rates: OpenSetRates; known: number }>): OpenSetRates {
+  const total = parts.reduce((sum, part) => sum + part.known, 0);
+  const pooled = (field: 'acceptedCorrect' | 'acceptedWrong' | 'rejectedKnown'): number =>
+    total === 0 ? 0 : parts.reduce((sum, part) => sum + part.rates[field] * part.known, 0) / total;
+  return {
+    threshold: Number.NaN,
+    falseAcceptRate: Number.NaN,
+    acceptedCorrect: pooled('acceptedCorrect'),
+    acceptedWrong: pooled('acceptedWrong'),
+    rejectedKnown: pooled('rejectedKnown'),
+  };
 }
 
 export function openSetRates(

@@ -37,7 +37,7 @@ const fraction = (value: string): number => {
 };
 
 const share = (value: string): number => {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!(parsed >= 0 && parsed < 1)) {
     throw new InvalidArgumentError(`expected a number from 0 up to but not including 1, got "${value}"`);
   }
@@ -45,7 +45,7 @@ const share = (value: string): number => {
 };
 
 const nonNegativeInteger = (value: string): number => {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) {
     throw new InvalidArgumentError(`expected an integer of at least 0, got "${value}"`);
   }
@@ -53,9 +53,9 @@ const nonNegativeInteger = (value: string): number => {
 };
 
 const confidenceValue = (value: string): number => {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!(parsed === 0 || (parsed > 0 && parsed < 1))) {
-    throw new InvalidArgumentError(`expected 0, or a number above 0 and below 1, got "${value}"`);
+    throw new InvalidArgumentError(`expected 0, or a number above 0 and below 1 (0.95 for 95 %), got "${value}"`);
   }
   return parsed;
 };
@@ -94,7 +94,7 @@ const program = new Command()
   )
   .option('--no-stranger-negatives', 'do not train the SVMs with a quarter of the stranger people as negatives (then the whole non-evaluation half calibrates)')
   .addOption(
-    new Option('--network <name>', 'descriptor source: fused joins human\'s faceres and face-api; every descriptor is projected to 128 dimensions by PCA')
+    new Option('--network <name>', 'descriptor source: fused joins human\'s faceres and face-api, human is faceres alone; every descriptor is projected to 128 dimensions by PCA')
       .choices(['fused', 'human', 'face-api'])
       .default('fused'),
   )

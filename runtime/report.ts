@@ -109,6 +109,10 @@ export interface PipelineReport {
     confidence: number;
     /** Calibration strangers the threshold may accept. */
     allowedFalseAccepts: number;
+    /** Upper confidence bound of the false-accept rate at that count; null at confidence 0. */
+    bound: number | null;
+    /** Calibration strangers needed for the bound to reach the limit with none accepted. */
+    strangersNeeded: number;
     rules: RuleResult[];
     curves: Record<string, OpenSetRates[]>;
   };
@@ -124,8 +128,11 @@ const KIND_NAMES: Record<VariantResult['kind'], string> = {
   'int8-embeddings': 'INT8 embeddings, float weights',
   integer: 'integer model (INT8 weights, INT32 biases)',
 };
-/** A drop in accuracy in words: "a drop of 0.75 points" or "a gain of 0.08 points". */
-const points = (drop: number): string => `${drop >= 0 ? 'a drop' : 'a gain'} of ${Math.abs(100 * drop).toFixed(2)} points`;
+/** Formats a difference in accuracy as a count of faces: "9 faces fewer" or "1 face more". */
+function faces(drop: number, total: number): string {
+  const count = Math.round(Math.abs(drop) * total);
+  return `${count} face${count === 1 ? '' : 's'} ${drop >= 0 ? 'fewer' : 'more'}`;
+}
 const quantName = (q: QuantizeSettings | undefined): string => (q ? `${q.rounding}, ${q.arithmetic}` : '–');
 
 /** Renders the open-set curve of one rule as SVG. */
@@ -220,9 +227,10 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
       `${accuracyMet ? 'met' : 'not met'}).`,
     ...(scaled
       ? [
-          `Per-vector INT8 quantization divides each embedding by its largest magnitude and then rounds. FP32 with that division alone scores ` +
-            `${pct(scaled.testAccuracy)}, so the division accounts for ${points(fp32.testAccuracy - scaled.testAccuracy)} and the rounding ` +
-            `for ${points(scaled.testAccuracy - chosen.integerTestAccuracy)}.`,
+          `Per-vector INT8 quantization divides each embedding by its largest magnitude and then rounds. FP32 with that division alone ` +
+            `scores ${pct(scaled.testAccuracy)} (C ${scaled.C}, against ${fp32.C} for FP32, each chosen by cross-validation): ` +
+            `${faces(fp32.testAccuracy - scaled.testAccuracy, report.data.split.test)} than FP32, and ` +
+            `${faces(chosen.integerTestAccuracy - scaled.testAccuracy, report.data.split.test)} than the integer model (C ${chosen.C}).`,
         ]
       : []),
     `C of every model was chosen by ${report.folds}-fold stratified cross-validation on the training split over C in {${report.grid.join(', ')}}.`,
@@ -284,7 +292,7 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '',
     `The chosen descriptor projected to other lengths by PCA fitted on the training split${chosen.rotated ? ', each followed by the Hadamard rotation' : ''}. ` +
       `Shorter rows choose C by cross-validation among the neighbours of ${chosen.C} in the grid; longer rows use C = ${chosen.C} without cross-validation. ` +
-      'Weight memory is C × D bytes; the UP5K\'s four SPRAMs hold 131072 bytes. The open-set columns are as above, each rule at its own calibrated threshold.',
+      'Weight memory is classes × D bytes; the UP5K\'s four SPRAMs hold 131072 bytes. The open-set columns are as above, each rule at its own calibrated threshold.',
     '',
     '| D | variance kept | weight bytes | C | cross-validation | integer test accuracy | open set, rule score | open set, rule margin |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -352,9 +360,17 @@ function thresholdWords(report: PipelineReport): string {
   if (openSet.confidence === 0) {
     return `The threshold is the smallest that accepts at most ${pct(openSet.maxFalseAcceptRate)} of the ${strangers}.`;
   }
+  const confidence = `${(100 * openSet.confidence).toFixed(0)} %`;
+  if (openSet.bound !== null && openSet.bound > openSet.maxFalseAcceptRate) {
+    return (
+      `The threshold accepts none of the ${strangers}, and even so the one-sided ${confidence} Clopper-Pearson upper bound of the ` +
+      `false-accept rate is ${pct(openSet.bound)}, above the limit of ${pct(openSet.maxFalseAcceptRate)}: the limit is not assured. ` +
+      `About ${openSet.strangersNeeded} calibration strangers would be needed.`
+    );
+  }
   return (
     `The threshold is the smallest that accepts at most ${openSet.allowedFalseAccepts} of the ${strangers}: the most for which the ` +
-    `one-sided ${(100 * openSet.confidence).toFixed(0)} % Clopper-Pearson upper bound of the false-accept rate stays at or below ` +
+    `one-sided ${confidence} Clopper-Pearson upper bound of the false-accept rate stays at or below ` +
     `${pct(openSet.maxFalseAcceptRate)}, so the limit holds for unseen strangers with that confidence.`
   );
 }

@@ -29,7 +29,10 @@ import { floatFeatures, int8Features, maxScaled, quantizeAll, selectRows } from 
 import { HUMAN_DIMS, HumanEmbedder } from './human-embedder.ts';
 import { INT_MODEL_FORMAT, INT_MODEL_VERSION, type IntModel, type RejectionRule } from './integer-model.ts';
 import { DEFAULT_SVM_OPTIONS, type OneVsRestSvm } from './linear-svm.ts';
-import { allowedFalseAccepts, calibrateThreshold, openSetRates, type OpenSetRates, thresholdCurve, type ScoredSample } from './open-set.ts';
+import {
+  allowedFalseAccepts, calibrateThreshold, falseAcceptBound, openSetRates, type OpenSetRates, poolKnownRates, strangersNeeded, thresholdCurve,
+  type ScoredSample,
+} from './open-set.ts';
 import { applyProjection, fitPcaBasis, type PcaBasis, type Projection, projectionOf } from './projection.ts';
 import { INT8_LIMIT, type QuantizeSettings } from './quantize.ts';
 import { quantizeSvm } from './quantize-model.ts';
@@ -261,19 +264,29 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
   };
   const int8Negatives = (vectors: readonly Float32Array[], quantization: QuantizeSettings) =>
     useNegatives ? int8Features(quantizeAll(vectors, quantization)) : undefined;
-  /** Both rules at thresholds calibrated on `calibration`, applied to known faces and strangers. */
+  /**
+   * Applies both rules, each at the threshold calibrated on the model's scores of the calibration strangers, to
+   * the test faces and evaluation strangers. With `folds`, the out-of-fold training faces are measured too: each
+   * at the threshold calibrated for its own fold model, because every integer model has its own weight scale and
+   * a threshold in one model's units means nothing in another's.
+   */
   const rulesAt = (
     calibration: readonly ScoredSample[],
-    known: { calibration: readonly ScoredSample[]; evaluation: readonly ScoredSample[] },
+    folds: ReadonlyArray<{ known: readonly ScoredSample[]; calibration: readonly ScoredSample[] }>,
+    test: readonly ScoredSample[],
     evaluation: readonly ScoredSample[],
   ): RuleOutcome[] =>
     RULES.map((rule) => {
       const threshold = calibrateThreshold(calibration, rule, options.maxFalseAcceptRate, confidence);
+      const foldRates = folds.map((fold) => ({
+        rates: openSetRates(fold.known, fold.calibration, rule, calibrateThreshold(fold.calibration, rule, options.maxFalseAcceptRate, confidence)),
+        known: fold.known.length,
+      }));
       return {
         rule,
         threshold,
-        calibration: openSetRates(known.calibration, calibration, rule, threshold),
-        evaluation: openSetRates(known.evaluation, evaluation, rule, threshold),
+        calibration: { ...poolKnownRates(foldRates), threshold, falseAcceptRate: openSetRates([], calibration, rule, threshold).falseAcceptRate },
+        evaluation: openSetRates(test, evaluation, rule, threshold),
       };
     });
 
@@ -306,14 +319,21 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     const integer = integerModelOf(int8.model, MAIN_QUANTIZATION);
     const integerTest = integerAccuracy(integer, split.test.map((row) => codes[row]!), testLabels);
 
-    // Out-of-fold integer scores of the training faces, each from the fold model that did not see it.
-    const foldModels = int8.cv.foldModels.map((foldModel) => integerModelOf(foldModel, MAIN_QUANTIZATION));
-    const trainKnown = split.train.map((row, i) => scoreSample(foldModels[int8.cv.foldOf[i]!]!, codes[row]!, labels[row]!));
-    const calibrationScored = quantizeAll(projectSamples(calibrationStrangers, spec, projection), MAIN_QUANTIZATION).map((code) => scoreSample(integer, code, -1));
+    // Out-of-fold integer scores of the training faces, each from the fold model that did not see it, and each
+    // fold model's scores of the calibration strangers.
+    const calibrationCodes = quantizeAll(projectSamples(calibrationStrangers, spec, projection), MAIN_QUANTIZATION);
+    const folds = int8.cv.foldModels.map((foldModel, fold) => {
+      const model = integerModelOf(foldModel, MAIN_QUANTIZATION);
+      return {
+        known: split.train.flatMap((row, i) => (int8.cv.foldOf[i] === fold ? [scoreSample(model, codes[row]!, labels[row]!)] : [])),
+        calibration: calibrationCodes.map((code) => scoreSample(model, code, -1)),
+      };
+    });
+    const calibrationScored = calibrationCodes.map((code) => scoreSample(integer, code, -1));
     const evaluationCodes = quantizeAll(projectSamples(evaluationStrangers, spec, projection), MAIN_QUANTIZATION);
     const evaluationScored = evaluationCodes.map((code) => scoreSample(integer, code, -1));
     const testScored = split.test.map((row) => scoreSample(integer, codes[row]!, labels[row]!));
-    const rules = rulesAt(calibrationScored, { calibration: trainKnown, evaluation: testScored }, evaluationScored);
+    const rules = rulesAt(calibrationScored, folds, testScored, evaluationScored);
     const candidate: Candidate = {
       spec, descriptor: describeSpec(spec), projection, vectors, negativeVectors, codes, evaluationCodes, int8, integer, integerTest,
       calibrationScored, testScored, evaluationScored, rules,
@@ -341,6 +361,8 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
     const { spec } = chosen;
     const C = chosen.int8.cv.bestC;
     log(`chosen descriptor: ${chosen.descriptor}`);
+    // The variants below may measure more specs; the report lists only those the choice weighed.
+    const weighed = [...candidates.values()];
     endStage('choose-descriptor');
 
     // FP32, INT8 embeddings and the integer model, with and without the mirror-image average.
@@ -409,7 +431,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       const scoreStrangers = (samples: readonly Sample[]) =>
         quantizeAll(projectSamples(samples, spec, projection), MAIN_QUANTIZATION).map((code) => scoreSample(integer, code, -1));
       const testScored = split.test.map((row) => scoreSample(integer, codes[row]!, labels[row]!));
-      const [byScore, byMargin] = rulesAt(scoreStrangers(calibrationStrangers), { calibration: [], evaluation: testScored }, scoreStrangers(evaluationStrangers)).map((outcome) => outcome.evaluation);
+      const [byScore, byMargin] = rulesAt(scoreStrangers(calibrationStrangers), [], testScored, scoreStrangers(evaluationStrangers)).map((outcome) => outcome.evaluation);
       dimsResults.push({
         kind: 'integer', descriptor: chosen.descriptor, dims, quantization: MAIN_QUANTIZATION, C: cv?.bestC ?? C, cvAccuracy: cv ? best(cv.grid) : undefined,
         testAccuracy: accuracy, explainedVariance: projection.explainedVariance, openSet: { score: byScore!, margin: byMargin! },
@@ -420,6 +442,15 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
 
     // Threshold and rule of the chosen descriptor. The rule kept accepts more out-of-fold training faces correctly
     // at the calibrated false-accept limit. A tie goes to `score`, because it needs no runner-up score in hardware.
+    const allowed = allowedFalseAccepts(chosen.calibrationScored.length, options.maxFalseAcceptRate, confidence);
+    const bound = confidence === 0 ? undefined : falseAcceptBound(allowed, chosen.calibrationScored.length, confidence);
+    if (bound !== undefined && bound > options.maxFalseAcceptRate) {
+      log(
+        `warning: with ${chosen.calibrationScored.length} calibration strangers even a threshold that accepts none of them bounds the ` +
+          `false-accept rate only by ${percent(bound)} at ${100 * confidence} % confidence, above the limit ${percent(options.maxFalseAcceptRate)}; ` +
+          `about ${strangersNeeded(options.maxFalseAcceptRate, confidence)} are needed (give more stranger people, or --confidence 0)`,
+      );
+    }
     const model = chosen.integer;
     const byRule = (rule: RejectionRule) => chosen.rules.find((outcome) => outcome.rule === rule)!;
     const chosenRule: RejectionRule = byRule('margin').calibration.acceptedCorrect > byRule('score').calibration.acceptedCorrect ? 'margin' : 'score';
@@ -464,7 +495,7 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       return;
     }
 
-    const candidateResults: CandidateResult[] = [...candidates.values()].map((candidate) => ({
+    const candidateResults: CandidateResult[] = weighed.map((candidate) => ({
       descriptor: candidate.descriptor,
       flip: candidate.spec.flip,
       fusionWeight: candidate.spec.fusionWeight ?? null,
@@ -515,7 +546,9 @@ export async function runPipeline(options: PipelineOptions): Promise<void> {
       openSet: {
         maxFalseAcceptRate: options.maxFalseAcceptRate,
         confidence,
-        allowedFalseAccepts: allowedFalseAccepts(chosen.calibrationScored.length, options.maxFalseAcceptRate, confidence),
+        allowedFalseAccepts: allowed,
+        bound: bound ?? null,
+        strangersNeeded: strangersNeeded(options.maxFalseAcceptRate, confidence),
         rules: chosen.rules,
         curves: Object.fromEntries(RULES.map((rule) => [rule, thresholdCurve(chosen.testScored, chosen.evaluationScored, rule, 121)])),
       },
@@ -571,11 +604,14 @@ async function embedWithCache(
 
 /** Formats the projection file: how the descriptor is made, then `y = (x - mean) components`. */
 function formatProjection(projection: Projection, spec: DescriptorSpec, networks: readonly NetworkName[]): string {
-  const descriptor =
-    (spec.fusionWeight === undefined
-      ? `x is the ${networks[0]} descriptor`
-      : `x joins the ${networks[0]} descriptor scaled to unit length and the ${networks[1]} descriptor scaled to unit length times ${spec.fusionWeight}`) +
-    (spec.flip ? ', each the mean of the descriptors of the image and of its mirror image.' : ', each of the image as it is.');
+  const perNetwork = spec.flip
+    ? "Each network's descriptor is the mean of its descriptors of the image and of the mirror image."
+    : "Each network's descriptor is that of the image as it is.";
+  const joined =
+    spec.fusionWeight === undefined
+      ? `x is the ${networks[0]} descriptor.`
+      : `Then x joins the ${networks[0]} descriptor scaled to unit length and the ${networks[1]} descriptor scaled to unit length times ${spec.fusionWeight}.`;
+  const descriptor = `${perNetwork} ${joined}`;
   return (
     JSON.stringify({
       description: `Host-side projection applied before INT8 quantization: y[j] = sum_k (x[k] - mean[k]) * components[k][j], rounded to float32. ${descriptor}`,

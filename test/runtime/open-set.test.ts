@@ -2,7 +2,9 @@
 
 import { expect } from 'chai';
 
-import { allowedFalseAccepts, calibrateThreshold, openSetRates, thresholdCurve, type ScoredSample } from '../../runtime/open-set.ts';
+import {
+  allowedFalseAccepts, calibrateThreshold, falseAcceptBound, openSetRates, poolKnownRates, strangersNeeded, thresholdCurve, type ScoredSample,
+} from '../../runtime/open-set.ts';
 import { quantizeSvm } from '../../runtime/quantize-model.ts';
 
 const stranger = (best: number, second = best - 10): ScoredSample => ({ best, second, predicted: 0, label: -1 });
@@ -81,6 +83,11 @@ describe('allowedFalseAccepts', () => {
     expect(allowedFalseAccepts(1806, 0, 0.95)).to.equal(0);
   });
 
+  it('rejects a limit outside 0 to 1', () => {
+    expect(() => allowedFalseAccepts(100, -0.01, 0)).to.throw(/false-accept limit must be at least 0 and below 1, got -0.01/);
+    expect(() => allowedFalseAccepts(100, 1, 0.95)).to.throw(/got 1/);
+  });
+
   it('rejects a confidence outside 0 to 1', () => {
     expect(() => allowedFalseAccepts(100, 0.01, 1)).to.throw(/confidence must be 0 or lie between 0 and 1, got 1/);
     expect(() => allowedFalseAccepts(100, 0.01, -0.5)).to.throw(/confidence/);
@@ -92,6 +99,37 @@ describe('allowedFalseAccepts', () => {
     expect(calibrateThreshold(strangers, 'score', 0.2)).to.equal(33);
     expect(allowedFalseAccepts(40, 0.2, 0.95)).to.equal(3);
     expect(calibrateThreshold(strangers, 'score', 0.2, 0.95)).to.equal(38);
+  });
+});
+
+describe('falseAcceptBound', () => {
+  it('has the closed form with none accepted', () => {
+    // P(X = 0) = (1 - p)^n = 1 - confidence gives p = 1 - (1 - confidence)^(1/n).
+    expect(falseAcceptBound(0, 1806, 0.95)).to.be.closeTo(1 - 0.05 ** (1 / 1806), 1e-12);
+  });
+
+  it('is 1 when every stranger passed', () => {
+    expect(falseAcceptBound(5, 5, 0.95)).to.equal(1);
+  });
+
+  it('gives the strangers needed for a bound with none accepted', () => {
+    const needed = strangersNeeded(0.01, 0.95);
+    expect(needed).to.equal(299);
+    expect(falseAcceptBound(0, needed, 0.95)).to.be.at.most(0.01);
+    expect(falseAcceptBound(0, needed - 1, 0.95)).to.be.above(0.01);
+  });
+});
+
+describe('poolKnownRates', () => {
+  it('weights each part by its known faces', () => {
+    const part = (acceptedCorrect: number, acceptedWrong: number) => ({
+      threshold: 0, falseAcceptRate: 0, acceptedCorrect, acceptedWrong, rejectedKnown: 1 - acceptedCorrect - acceptedWrong,
+    });
+    const pooled = poolKnownRates([{ rates: part(1, 0), known: 3 }, { rates: part(0.5, 0.25), known: 1 }]);
+    expect(pooled.acceptedCorrect).to.equal(3.5 / 4);
+    expect(pooled.acceptedWrong).to.equal(0.25 / 4);
+    expect(pooled.rejectedKnown).to.equal(0.25 / 4);
+    expect(pooled.threshold).to.be.NaN;
   });
 });
 

@@ -8,12 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { readReplayVectors } from '../../runtime/artifacts.ts';
-import { rawDescriptor } from '../../runtime/descriptors.ts';
 import { EmbeddingCache, sha256Hex } from '../../runtime/embedding-cache.ts';
 import { FACE_API_DIMS, FaceApiEmbedder, selectedBackend } from '../../runtime/face-api-embedder.ts';
 import { HUMAN_DIMS, HumanEmbedder } from '../../runtime/human-embedder.ts';
 import { classifyInt, loadIntModel } from '../../runtime/integer-model.ts';
-import { applyProjection, type Projection } from '../../runtime/projection.ts';
 import { quantizeVector } from '../../runtime/quantize.ts';
 import { runPipeline, type PipelineOptions } from '../../runtime/run-pipeline.ts';
 
@@ -77,36 +75,41 @@ describe('pipeline on an LFW slice', function () {
     expect(projection.components[0]).to.have.length(128);
   });
 
-  it('projection.json with the cached embeddings gives the replayed codes', () => {
+  it('projection.json read as described gives the replayed codes', () => {
+    // Follows the file's own description in float64, without the pipeline's descriptor or projection code, so a
+    // description that does not match the code fails here.
     const projection = JSON.parse(readFileSync(join(out, 'projection.json'), 'utf8')) as {
+      description: string;
+      networks: string[];
       flip: boolean;
       fusionWeight: number;
-      rotation: string;
-      inputDims: number;
-      outputDims: number;
       mean: number[];
       components: number[][];
     };
-    const asProjection: Projection = {
-      mean: Float64Array.from(projection.mean),
-      components: Float64Array.from(projection.components.flat()),
-      inputDims: projection.inputDims,
-      outputDims: projection.outputDims,
-      explainedVariance: 0,
-      rotated: projection.rotation === 'hadamard',
-    };
+    const eachWords = projection.flip ? 'the mean of its descriptors of the image and of the mirror image' : 'that of the image as it is';
+    expect(projection.description).to.include(`Each network's descriptor is ${eachWords}. Then x joins the human descriptor scaled to unit length`);
     const caches = [
       EmbeddingCache.open(join(out, 'cache'), { model: HumanEmbedder.modelId, preprocessing: HumanEmbedder.preprocessingId, backend: selectedBackend(), dims: HUMAN_DIMS }, { readOnly: true }),
       EmbeddingCache.open(join(out, 'cache'), { model: FaceApiEmbedder.modelId, preprocessing: FaceApiEmbedder.preprocessingId, backend: selectedBackend(), dims: FACE_API_DIMS }, { readOnly: true }),
     ];
+    const unit = (values: number[]): number[] => {
+      const length = Math.sqrt(values.reduce((sum, value) => sum + value * value, 0));
+      return values.map((value) => value / length);
+    };
     const model = loadIntModel(join(out, 'weights.json'));
     const replayed = readReplayVectors(join(out, 'test-set'), model.dims);
-    for (const entry of replayed.filter((row) => row.set === 'test')) {
+    expect(replayed.some((entry) => entry.set === 'stranger-evaluation')).to.equal(true);
+    for (const entry of replayed) {
       const root = entry.file.startsWith('faces/') ? options.facesDir : options.strangersDir;
       const hash = sha256Hex(readFileSync(join(root, entry.file.slice(entry.file.indexOf('/') + 1))));
-      const embeddings = caches.map((cache) => cache.get(hash)!);
-      const descriptor = rawDescriptor(embeddings, { flip: projection.flip, fusionWeight: projection.fusionWeight, rotate: asProjection.rotated });
-      const code = quantizeVector(applyProjection(asProjection, descriptor), model.quantization);
+      const [faceres, faceApi] = caches.map((cache) => {
+        const embedding = cache.get(hash)!;
+        const values = Array.from(embedding.descriptor, (value, k) => (projection.flip ? (value + embedding.flippedDescriptor[k]!) / 2 : value));
+        return unit(values);
+      });
+      const x = [...faceres!, ...faceApi!.map((value) => projection.fusionWeight * value)];
+      const y = projection.components[0]!.map((_, j) => x.reduce((sum, value, k) => sum + (value - projection.mean[k]!) * projection.components[k]![j]!, 0));
+      const code = quantizeVector(Float32Array.from(y), model.quantization);
       expect(Array.from(code), entry.file).to.deep.equal(Array.from(entry.vector));
     }
     caches.forEach((cache) => cache.close());
@@ -154,6 +157,8 @@ describe('pipeline on an LFW slice', function () {
     expect(['score', 'margin']).to.include(report.chosen.rule);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/## Unknown rejection/);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/## Descriptor choice/);
+    // The slice's few calibration strangers cannot bound a 5 % rate at 95 % confidence, and the report states it.
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).to.match(/the limit is not assured\. About 59 calibration strangers would be needed/);
     expect(readFileSync(join(out, 'threshold-curve.svg'), 'utf8')).to.match(/^<svg /);
   });
 
@@ -187,6 +192,12 @@ describe('pipeline on an LFW slice', function () {
       message = error.message;
     });
     expect(message).to.match(/--faces and --strangers name the same folder/);
+  });
+
+  it('command rejects a blank confidence', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/pipeline.ts', '--faces', FACES, '--strangers', STRANGERS, '--confidence', ''], { encoding: 'utf8' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.match(/option '--confidence <x>' argument '' is invalid. expected 0, or a number above 0 and below 1 \(0.95 for 95 %\)/);
   });
 
   it('command rejects a single fold', () => {
