@@ -179,6 +179,67 @@ function machine(): { cpu: string; cores: number; memoryGiB: number; node: strin
   };
 }
 
+/** The figures of one run that the comparison of descriptor sources shows. */
+interface SourceSummary {
+  source: string;
+  folder: string;
+  descriptor: string;
+  fp32: number;
+  integer: number;
+  rule: RejectionRule;
+  evaluation: OpenSetRates;
+}
+
+/** Picks the compared figures out of a report. */
+function summarize(report: PipelineReport, folder: string): SourceSummary {
+  const fp32 = report.variants.find((v) => v.kind === 'fp32' && v.descriptor === report.chosen.descriptor)!;
+  const rule = report.openSet.rules.find((r) => r.rule === report.chosen.rule)!;
+  return {
+    source: report.source,
+    folder,
+    descriptor: report.chosen.descriptor,
+    fp32: fp32.testAccuracy,
+    integer: report.chosen.integerTestAccuracy,
+    rule: report.chosen.rule,
+    evaluation: rule.evaluation,
+  };
+}
+
+/**
+ * Returns a section that sets this run beside the runs of other descriptor sources in the subfolders `human/`,
+ * `face-api/` and `fused/` of `outDir`, for those that hold a report.json of this format.
+ */
+function sourceComparison(report: PipelineReport, outDir: string): string[] {
+  const others: SourceSummary[] = [];
+  for (const folder of ['human', 'face-api', 'fused']) {
+    const path = join(outDir, folder, 'report.json');
+    if (!existsSync(path)) continue;
+    try {
+      const other = JSON.parse(readFileSync(path, 'utf8')) as PipelineReport;
+      if (other.source !== report.source && other.chosen?.integerTestAccuracy !== undefined) others.push(summarize(other, `${folder}/`));
+    } catch {
+      // A report of an older format has no source or chosen figures; it is left out.
+    }
+  }
+  if (others.length === 0) return [];
+  const row = (summary: SourceSummary): string =>
+    `| ${summary.source} | ${summary.folder} | ${summary.descriptor} | ${pct(summary.fp32)} | ${pct(summary.integer)} | ` +
+    `${(100 * (summary.fp32 - summary.integer)).toFixed(2)} | ${summary.rule} | ${pct(summary.evaluation.acceptedCorrect)} | ${pct(summary.evaluation.falseAcceptRate)} |`;
+  return [
+    '## Descriptor sources compared',
+    '',
+    'This run beside the runs of the other descriptor sources in the subfolders, each with the same split, strangers and choices. ' +
+      'The drop is FP32 minus the integer model, in points (negative: a gain); the open-set columns are the test faces accepted and correctly named and ' +
+      'the evaluation strangers accepted, at each run\'s chosen rule and threshold.',
+    '',
+    '| source | folder | chosen descriptor | FP32 | integer model | drop | rule | accepted and correct | strangers accepted |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: |',
+    row(summarize(report, 'this run')),
+    ...others.map(row),
+    '',
+  ];
+}
+
 /** Returns the section of `network-comparison.md` after its title, when `pipeline:compare` has written it. */
 function networkComparison(outDir: string): string[] {
   const path = join(outDir, 'network-comparison.md');
@@ -238,9 +299,10 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
     '## Descriptor choice',
     '',
     'Each descriptor below was measured as the integer model at D = 128. The choice takes the highest share of training faces ' +
-      'accepted and correctly named, each scored by the cross-validation fold model that did not train on it, at the threshold ' +
-      'calibrated on the calibration strangers, under the better of the two rules. It never looks at the test faces or the evaluation ' +
-      'strangers; their columns are for the reader. Rotated means a Hadamard rotation after the PCA (see `runtime/projection.ts`).',
+      'accepted and correctly named, under the better of the two rules. Each training face is scored by the cross-validation fold ' +
+      'model that did not train on it, at that model\'s own threshold calibrated on the calibration strangers. The choice never looks ' +
+      'at the test faces or the evaluation strangers; their columns are for the reader. Rotated means a Hadamard rotation after the ' +
+      'PCA (see `runtime/projection.ts`).',
     '',
     '| descriptor | C | cross-validation | integer test accuracy | training faces accepted and correct, rule score | same, rule margin | open set, rule score | open set, rule margin |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -302,6 +364,7 @@ function markdown(report: PipelineReport, host: ReturnType<typeof machine>, outD
       `${openSetCell(openSet.rules.find((r) => r.rule === 'score')?.evaluation)} | ${openSetCell(openSet.rules.find((r) => r.rule === 'margin')?.evaluation)} |`,
     ...report.dimsVariants.filter((v) => v.dims > chosen.dims).map((v) => dimsRow(v, report.data.faces.people)),
     '',
+    ...sourceComparison(report, outDir),
     ...networkComparison(outDir),
     '## Data',
     '',
