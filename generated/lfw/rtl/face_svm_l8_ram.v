@@ -5,7 +5,7 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   input  wire clk,
   input  wire reset,
   input  wire threshold_write,
-  input  wire signed [20:0] threshold_data,
+  input  wire signed [21:0] threshold_data,
   input  wire x_valid,
   input  wire [63:0] x_data,
   output wire x_ready,
@@ -15,12 +15,12 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   input  wire result_ready,
   output wire result_valid,
   output wire [8:0] result_class,
-  output wire signed [19:0] result_score,
+  output wire signed [20:0] result_score,
   output wire result_unknown,
   output wire busy
 );
 
-  reg signed [20:0] threshold = 21'h0015cc; // designs/face-svm.ts:139
+  reg signed [21:0] threshold = 22'h003eca; // designs/face-svm.ts:139
   reg [1:0] state = 2'b00; // designs/face-svm.ts:144
   reg [3:0] load_beat = 4'b0000; // designs/face-svm.ts:151
   reg [12:0] address = 13'h0000; // designs/face-svm.ts:161
@@ -29,7 +29,7 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   wire [12:0] weight_address; // designs/face-svm.ts:186
   reg [63:0] weights_rdata = 64'h0000000000000000; // designs/face-svm.ts:189
   reg [63:0] embedding_rdata = 64'h0000000000000000; // designs/face-svm.ts:194
-  reg signed [15:0] biases_rdata = 16'h0000; // designs/face-svm.ts:195
+  reg signed [16:0] biases_rdata = 17'h00000; // designs/face-svm.ts:195
   reg s1_valid = 1'b0; // designs/face-svm.ts:94
   reg s1_first = 1'b0; // designs/face-svm.ts:94
   reg s1_last = 1'b0; // designs/face-svm.ts:94
@@ -46,38 +46,38 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   reg s2_first = 1'b0; // designs/face-svm.ts:94
   reg s2_last = 1'b0; // designs/face-svm.ts:94
   reg [8:0] s2_class = 9'h000; // designs/face-svm.ts:94
-  reg signed [15:0] s2_bias = 16'h0000; // designs/face-svm.ts:94
+  reg signed [16:0] s2_bias = 17'h00000; // designs/face-svm.ts:94
   reg signed [18:0] beat_sum = 19'h00000; // designs/face-svm.ts:209
   reg s3_valid = 1'b0; // designs/face-svm.ts:94
   reg s3_first = 1'b0; // designs/face-svm.ts:94
   reg s3_last = 1'b0; // designs/face-svm.ts:94
   reg [8:0] s3_class = 9'h000; // designs/face-svm.ts:94
-  reg signed [15:0] s3_bias = 16'h0000; // designs/face-svm.ts:94
-  reg signed [19:0] accumulator = 20'h00000; // designs/face-svm.ts:215
-  wire signed [19:0] base; // designs/face-svm.ts:216
+  reg signed [16:0] s3_bias = 17'h00000; // designs/face-svm.ts:94
+  reg signed [20:0] accumulator = 21'h000000; // designs/face-svm.ts:215
+  wire signed [20:0] base; // designs/face-svm.ts:216
   reg score_valid = 1'b0; // designs/face-svm.ts:220
   reg [8:0] score_class = 9'h000; // designs/face-svm.ts:221
-  reg signed [19:0] top_best = 20'h80000; // dsl/lib/running-best.ts:44
+  reg signed [20:0] top_best = 21'h100000; // dsl/lib/running-best.ts:44
   reg [8:0] top_index = 9'h000; // dsl/lib/running-best.ts:45
-  reg signed [19:0] top_second = 20'h80000; // dsl/lib/running-best.ts:46
+  reg signed [20:0] top_second = 21'h100000; // dsl/lib/running-best.ts:46
   reg top_in_valid = 1'b0; // dsl/lib/running-best.ts:52
   reg top_in_first = 1'b0; // dsl/lib/running-best.ts:53
   reg [8:0] top_in_index = 9'h000; // dsl/lib/running-best.ts:54
-  reg signed [19:0] top_in_score = 20'h00000; // dsl/lib/running-best.ts:55
+  reg signed [20:0] top_in_score = 21'h000000; // dsl/lib/running-best.ts:55
   reg top_above_best = 1'b0; // dsl/lib/running-best.ts:56
   reg top_above_second = 1'b0; // dsl/lib/running-best.ts:57
   reg [63:0] embedding [0:15]; // designs/face-svm.ts:130
   (* ram_style = "huge" *) reg [63:0] weights [0:8191]; // designs/face-svm.ts:134
-  reg signed [15:0] biases [0:422]; // designs/face-svm.ts:135
+  reg signed [16:0] biases [0:422]; // designs/face-svm.ts:135
 
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [19:0] _extend0;
-  wire signed [20:0] _extend1;
-  wire signed [20:0] _extend2;
-  wire signed [20:0] _sub3;
+  wire signed [20:0] _extend0;
+  wire signed [21:0] _extend1;
+  wire signed [21:0] _extend2;
+  wire signed [21:0] _sub3;
   wire _eq4;
   wire _eq5;
-  wire signed [20:0] _mux6;
+  wire signed [21:0] _mux6;
   wire _eq7;
   wire _and8;
   wire _eq9;
@@ -170,32 +170,32 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   wire signed [17:0] _add96;
   wire signed [18:0] _extend97;
   wire signed [18:0] _add98;
-  wire signed [20:0] _extend99;
-  wire signed [20:0] _extend100;
-  wire signed [20:0] _add101;
-  wire [19:0] _slice102;
-  wire signed [19:0] _cast103;
-  wire signed [19:0] _mux104;
+  wire signed [21:0] _extend99;
+  wire signed [21:0] _extend100;
+  wire signed [21:0] _add101;
+  wire [20:0] _slice102;
+  wire signed [20:0] _cast103;
+  wire signed [20:0] _mux104;
   wire _and105;
-  wire signed [19:0] _mux106;
-  wire signed [19:0] _mux107;
-  wire signed [19:0] _mux108;
+  wire signed [20:0] _mux106;
+  wire signed [20:0] _mux107;
+  wire signed [20:0] _mux108;
   wire [8:0] _mux109;
   wire [8:0] _mux110;
   wire [8:0] _mux111;
-  wire signed [19:0] _mux112;
-  wire signed [19:0] _mux113;
-  wire signed [19:0] _mux114;
-  wire signed [19:0] _mux115;
+  wire signed [20:0] _mux112;
+  wire signed [20:0] _mux113;
+  wire signed [20:0] _mux114;
+  wire signed [20:0] _mux115;
   wire _eq116;
   wire _gt117;
   wire _gt118;
   wire _not119;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign _extend0 = {{4{s3_bias[15]}}, s3_bias}; // designs/face-svm.ts:218
-  assign _extend1 = {{1{top_best[19]}}, top_best}; // designs/face-svm.ts:245
-  assign _extend2 = {{1{top_second[19]}}, top_second}; // designs/face-svm.ts:245
+  assign _extend0 = {{4{s3_bias[16]}}, s3_bias}; // designs/face-svm.ts:218
+  assign _extend1 = {{1{top_best[20]}}, top_best}; // designs/face-svm.ts:245
+  assign _extend2 = {{1{top_second[20]}}, top_second}; // designs/face-svm.ts:245
   assign _sub3 = _extend1 - _extend2; // designs/face-svm.ts:245
   assign _eq4 = state == 2'b01; // designs/face-svm.ts:146
   assign _eq5 = state == 2'b10; // designs/face-svm.ts:249
@@ -292,10 +292,10 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   assign _add96 = _extend91 + _extend95; // dsl/lib/mac-array.ts:39
   assign _extend97 = {{1{_add96[17]}}, _add96}; // dsl/lib/mac-array.ts:39
   assign _add98 = _extend87 + _extend97; // dsl/lib/mac-array.ts:39
-  assign _extend99 = {{1{base[19]}}, base}; // designs/face-svm.ts:219
-  assign _extend100 = {{2{beat_sum[18]}}, beat_sum}; // designs/face-svm.ts:219
+  assign _extend99 = {{1{base[20]}}, base}; // designs/face-svm.ts:219
+  assign _extend100 = {{3{beat_sum[18]}}, beat_sum}; // designs/face-svm.ts:219
   assign _add101 = _extend99 + _extend100; // designs/face-svm.ts:219
-  assign _slice102 = _add101[19:0]; // designs/face-svm.ts:219
+  assign _slice102 = _add101[20:0]; // designs/face-svm.ts:219
   assign _cast103 = $signed(_slice102); // designs/face-svm.ts:219
   assign _mux104 = s3_valid ? _cast103 : accumulator; // designs/face-svm.ts:219
   assign _and105 = s3_valid & s3_last; // designs/face-svm.ts:222
@@ -307,7 +307,7 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   assign _mux111 = top_in_valid ? _mux110 : top_index; // dsl/lib/running-best.ts:73
   assign _mux112 = top_above_second ? top_in_score : top_second; // dsl/lib/running-best.ts:82
   assign _mux113 = top_above_best ? top_best : _mux112; // dsl/lib/running-best.ts:78
-  assign _mux114 = top_in_first ? 20'h80000 : _mux113; // dsl/lib/running-best.ts:74
+  assign _mux114 = top_in_first ? 21'h100000 : _mux113; // dsl/lib/running-best.ts:74
   assign _mux115 = top_in_valid ? _mux114 : top_second; // dsl/lib/running-best.ts:73
   assign _eq116 = score_class == 9'h000; // designs/face-svm.ts:232
   assign _gt117 = $signed(accumulator) > $signed(top_best); // dsl/lib/running-best.ts:62
@@ -323,7 +323,7 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   assign result_unknown = $signed(_sub3) < $signed(threshold); // designs/face-svm.ts:246
   assign busy = _eq4 | _eq5; // designs/face-svm.ts:249
   always @(posedge clk) begin // designs/face-svm.ts:139
-    if (reset) threshold <= 21'h0015cc;
+    if (reset) threshold <= 22'h003eca;
     else threshold <= _mux6;
   end
   always @(posedge clk) begin // designs/face-svm.ts:144
@@ -399,7 +399,7 @@ module face_svm_l8_ram ( // designs/face-svm.ts:124
   always @(posedge clk) if (weight_write) weights[weight_address] <= weight_data; // designs/face-svm.ts:188
   always @(posedge clk) if (_not119) weights_rdata <= weights[weight_address]; // designs/face-svm.ts:189
   initial $readmemh("face_svm_l8_ram_biases.hex", biases); // designs/face-svm.ts:135
-  always @(posedge clk) biases_rdata <= (class_index < 9'h1a7) ? biases[class_index] : 16'h0000; // designs/face-svm.ts:195
+  always @(posedge clk) biases_rdata <= (class_index < 9'h1a7) ? biases[class_index] : 17'h00000; // designs/face-svm.ts:195
 endmodule
 
 `default_nettype wire
