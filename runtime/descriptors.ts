@@ -29,7 +29,7 @@ export interface DescriptorSpec {
   rotate: boolean;
 }
 
-/** The descriptor of one image from its embeddings, one per network of the source. */
+/** Builds the descriptor of one image from its embeddings, one per network of the source. */
 export function rawDescriptor(embeddings: readonly FaceEmbedding[], spec: DescriptorSpec): Float32Array {
   const [first, second] = embeddings;
   if (spec.fusionWeight === undefined) return descriptorOf(first!, spec.flip);
@@ -48,7 +48,7 @@ export function describeSpec(spec: DescriptorSpec): string {
 /** Key of a spec for maps. */
 export const specKey = (spec: DescriptorSpec): string => `${spec.flip}|${spec.fusionWeight ?? '-'}|${spec.rotate}`;
 
-/** The rotated specs the pipeline measures first, in order: plain then mirrored, each over the fusion weights. */
+/** Lists the rotated specs the pipeline measures first, in order: plain then mirrored, each over the fusion weights. */
 export function rotatedCandidates(source: DescriptorSource): DescriptorSpec[] {
   const weights: ReadonlyArray<number | undefined> = source === 'fused' ? FUSION_WEIGHTS : [undefined];
   return [false, true].flatMap((flip) => weights.map((fusionWeight) => ({ flip, fusionWeight, rotate: true })));

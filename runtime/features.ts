@@ -43,7 +43,7 @@ export function maxScaled(vector: Float32Array): Float32Array {
 
 /**
  * Joins the descriptors of two networks into one: `[a / |a|, weight * b / |b|]`. Unit length puts both on one
- * scale before PCA, and `weight` sets the second network's share of the variance that PCA sees.
+ * scale before PCA, and `weight` sets the second network's share of the variance that PCA is fitted to.
  */
 export function fuseDescriptors(a: Float32Array, b: Float32Array, weight: number): Float32Array {
   const out = new Float32Array(a.length + b.length);

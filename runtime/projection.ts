@@ -137,7 +137,7 @@ export function withHadamardRotation(projection: Projection): Projection {
   return { ...projection, components, rotated: true };
 }
 
-/** The first `outputDims` components of `basis`, followed by the Hadamard rotation when `rotate` is set. */
+/** Keeps the first `outputDims` components of `basis`, followed by the Hadamard rotation when `rotate` is set. */
 export function projectionOf(basis: PcaBasis, outputDims: number, rotate: boolean): Projection {
   const pca = pcaProjection(basis, outputDims);
   return rotate ? withHadamardRotation(pca) : pca;

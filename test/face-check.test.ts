@@ -26,23 +26,26 @@ function replayVectors(model: IntModel): ReplayVector[] {
   ];
 }
 
+/** Writes the small model's replay vectors to a fresh folder before each test and removes the folder after it. */
+function useReplayFolder(prefix: string): { dir: string; base: string } {
+  const folder = { dir: '', base: '' };
+  beforeEach(() => {
+    folder.dir = tempDir(prefix);
+    folder.base = path.join(folder.dir, 'vectors');
+    writeReplayVectors(folder.base, small, replayVectors(small));
+  });
+  afterEach(() => {
+    fs.rmSync(folder.dir, { recursive: true, force: true });
+  });
+  return folder;
+}
+
 function describeOutcome(outcome: IntClassification): string {
   return `class ${outcome.classIndex}, score ${outcome.score}, second score ${outcome.secondScore}, ${outcome.unknown ? 'unknown' : 'accepted'}`;
 }
 
 describe('face-check command', () => {
-  let dir: string;
-  let base: string;
-
-  beforeEach(() => {
-    dir = tempDir('face-check');
-    base = path.join(dir, 'vectors');
-    writeReplayVectors(base, small, replayVectors(small));
-  });
-
-  afterEach(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const folder = useReplayFolder('face-check');
 
   const badValues: [string, string][] = [
     ['--limit', 'abc'],
@@ -57,7 +60,7 @@ describe('face-check command', () => {
   ];
   for (const [option, value] of badValues) {
     it(`rejects ${option} '${value}'`, () => {
-      const result = faces(['--weights', weightsFixture, '--vectors', base, `${option}=${value}`]);
+      const result = faces(['--weights', weightsFixture, '--vectors', folder.base, `${option}=${value}`]);
       expect(result.stderr).to.equal(`face-check: ${option} must be a positive whole number, got '${value}'\n`);
       expect(result.stdout).to.equal('');
       expect(result.status).to.equal(1);
@@ -65,7 +68,7 @@ describe('face-check command', () => {
   }
 
   it('runs vectors of the same weights', () => {
-    const result = faces(['--weights', weightsFixture, '--vectors', base, '--lanes', '4', '--limit', '1']);
+    const result = faces(['--weights', weightsFixture, '--vectors', folder.base, '--lanes', '4', '--limit', '1']);
     expect(result.stdout).to.include('test: 1 faces\n  golden model = TypeScript simulation (class, score, flag): 1/1\n');
     expect(result.stdout).to.include('stranger-evaluation: 1 faces\n  golden model = TypeScript simulation (class, score, flag): 1/1\n');
     expect(result.status).to.equal(0);
@@ -74,16 +77,16 @@ describe('face-check command', () => {
   it('rejects vectors of other weights', () => {
     // Raising every bias by the same amount moves every score but, under the fixture's margin rule, keeps each
     // predicted class and unknown flag, so only the scores disagree.
-    const otherWeights = path.join(dir, 'other-weights.json');
+    const otherWeights = path.join(folder.dir, 'other-weights.json');
     const json = JSON.parse(fs.readFileSync(weightsFixture, 'utf8')) as { biases: number[] };
     json.biases = json.biases.map((b) => b + 1000);
     fs.writeFileSync(otherWeights, JSON.stringify(json));
     const other = loadIntModel(otherWeights);
     const first = replayVectors(small)[0];
 
-    const result = faces(['--weights', otherWeights, '--vectors', base]);
+    const result = faces(['--weights', otherWeights, '--vectors', folder.base]);
     expect(result.stderr).to.equal(
-      `face-check: ${base}.json was written for other weights than ${otherWeights}: 3 of 3 checked entries disagree. ` +
+      `face-check: ${folder.base}.json was written for other weights than ${otherWeights}: 3 of 3 checked entries disagree. ` +
       `Entry 0 (${first.file}) expects ${describeOutcome(classifyInt(small, first.vector))}, ` +
       `but the weights give ${describeOutcome(classifyInt(other, first.vector))}. ` +
       'Pass the --weights that the vectors were written with, or the matching --vectors.\n',
@@ -94,11 +97,11 @@ describe('face-check command', () => {
 
   it('names the disagreeing entry row', () => {
     // Only the stranger (row 2) is run, so the error must give its row in the file, not its place in the run.
-    const json = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8')) as { entries: { score: number }[] };
+    const json = JSON.parse(fs.readFileSync(`${folder.base}.json`, 'utf8')) as { entries: { score: number }[] };
     json.entries[2].score += 1;
-    fs.writeFileSync(`${base}.json`, JSON.stringify(json));
+    fs.writeFileSync(`${folder.base}.json`, JSON.stringify(json));
 
-    const result = faces(['--weights', weightsFixture, '--vectors', base, '--sets', 'stranger-evaluation']);
+    const result = faces(['--weights', weightsFixture, '--vectors', folder.base, '--sets', 'stranger-evaluation']);
     expect(result.stderr).to.include(`: 1 of 1 checked entries disagree. Entry 2 (strangers/someone/someone_0001.jpg) expects`);
     expect(result.status).to.equal(1);
   });
@@ -113,11 +116,11 @@ describe('face-check command', () => {
   });
 
   it('names a corrupt index file', () => {
-    const text = fs.readFileSync(`${base}.json`, 'utf8');
-    fs.writeFileSync(`${base}.json`, text.slice(0, text.length / 2));
+    const text = fs.readFileSync(`${folder.base}.json`, 'utf8');
+    fs.writeFileSync(`${folder.base}.json`, text.slice(0, text.length / 2));
 
-    const result = faces(['--weights', weightsFixture, '--vectors', base]);
-    const escaped = `${base}.json`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const result = faces(['--weights', weightsFixture, '--vectors', folder.base]);
+    const escaped = `${folder.base}.json`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     expect(result.stderr).to.match(
       new RegExp(`^face-check: ${escaped} is not valid JSON \\(.+\\); rerun the training pipeline \\(npm run pipeline\\) to rewrite it\\n$`),
     );
@@ -125,7 +128,7 @@ describe('face-check command', () => {
   });
 
   it('accepts a base ending in .json or .bin', () => {
-    for (const file of [`${base}.json`, `${base}.bin`]) {
+    for (const file of [`${folder.base}.json`, `${folder.base}.bin`]) {
       const result = faces(['--weights', weightsFixture, '--vectors', file, '--sets', 'test']);
       expect(result.stdout, file).to.include('golden model = TypeScript simulation (class, score, flag): 2/2');
       expect(result.status, file).to.equal(0);
@@ -133,10 +136,10 @@ describe('face-check command', () => {
   });
 
   it('names both files when missing', () => {
-    fs.rmSync(`${base}.bin`);
-    const result = faces(['--weights', weightsFixture, '--vectors', `${base}.json`]);
+    fs.rmSync(`${folder.base}.bin`);
+    const result = faces(['--weights', weightsFixture, '--vectors', `${folder.base}.json`]);
     expect(result.stderr).to.equal(
-      `face-check: replay vectors file '${base}.bin' not found (looked for ${base}.json and ${base}.bin); ` +
+      `face-check: replay vectors file '${folder.base}.bin' not found (looked for ${folder.base}.json and ${folder.base}.bin); ` +
       'run the training pipeline first (npm run pipeline) or pass the path of an existing pair\n',
     );
     expect(result.status).to.equal(1);
@@ -144,21 +147,10 @@ describe('face-check command', () => {
 });
 
 describe('replay vector reading', () => {
-  let dir: string;
-  let base: string;
-
-  beforeEach(() => {
-    dir = tempDir('replay-vectors');
-    base = path.join(dir, 'vectors');
-    writeReplayVectors(base, small, replayVectors(small));
-  });
-
-  afterEach(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const folder = useReplayFolder('replay-vectors');
 
   it('returns the recorded outcome and row', () => {
-    const entries = readReplayVectors(base, small.dims);
+    const entries = readReplayVectors(folder.base, small.dims);
     const vectors = replayVectors(small);
     expect(entries.map((e) => e.row)).to.deep.equal([0, 1, 2]);
     entries.forEach((entry, i) => {
@@ -169,18 +161,18 @@ describe('replay vector reading', () => {
   });
 
   it('names an entry without a score', () => {
-    const json = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8')) as { entries: Record<string, unknown>[] };
+    const json = JSON.parse(fs.readFileSync(`${folder.base}.json`, 'utf8')) as { entries: Record<string, unknown>[] };
     delete json.entries[1].score;
-    fs.writeFileSync(`${base}.json`, JSON.stringify(json));
-    expect(() => readReplayVectors(base, small.dims)).to.throw(
-      `${base}.json entry 1 has no score, expected an integer; rerun the training pipeline (npm run pipeline) to rewrite it`,
+    fs.writeFileSync(`${folder.base}.json`, JSON.stringify(json));
+    expect(() => readReplayVectors(folder.base, small.dims)).to.throw(
+      `${folder.base}.json entry 1 has no score, expected an integer; rerun the training pipeline (npm run pipeline) to rewrite it`,
     );
   });
 
   it('names an index without entries', () => {
-    fs.writeFileSync(`${base}.json`, JSON.stringify({ dims: small.dims }));
-    expect(() => readReplayVectors(base, small.dims)).to.throw(
-      `${base}.json is missing an integer 'dims' or an 'entries' array; rerun the training pipeline (npm run pipeline) to rewrite it`,
+    fs.writeFileSync(`${folder.base}.json`, JSON.stringify({ dims: small.dims }));
+    expect(() => readReplayVectors(folder.base, small.dims)).to.throw(
+      `${folder.base}.json is missing an integer 'dims' or an 'entries' array; rerun the training pipeline (npm run pipeline) to rewrite it`,
     );
   });
 });
